@@ -1,0 +1,80 @@
+"""The circular flow of power: the appointing office replaces regional secretaries with
+clients, up to a capacity, where it pays; contact networks win secretaries over; clients
+of a fallen patron drift away, in the regions and in the committee."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine.common import controls, holds
+from politburo.engine.rng import Streams
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+    p = spec.params
+    t = st.month
+    L, R = spec.L, spec.R
+    rows = np.arange(st.B)
+    appointer = controls(spec, st, "appoint")
+    fallen = (st.defeated >= 0) | st.expelled
+    pat = st.patron
+    has = pat >= 0
+    pc = np.maximum(pat, 0)
+    rewarded = np.take_along_axis(appointer, pc, axis=1)
+    lost_patron = np.take_along_axis(fallen, pc, axis=1)
+    decay = p["loyalty_decay"] * np.where(rewarded, 0.2, 1.0) + np.where(lost_patron, 4 * p["loyalty_decay"] + 0.02, 0.0)
+    st.loyalty = np.where(has, np.clip(st.loyalty - decay, 0.05, 1.0), st.loyalty)
+    st.patron = np.where(has & (st.loyalty < 0.15), -1, st.patron)
+
+    w = st.members / st.members.sum(axis=1, keepdims=True)
+    city = holds(spec, st, "city_machine")
+    home = spec.home_of
+    home_guarded = np.zeros((st.B, R), dtype=bool)
+    for r in np.flatnonzero(home >= 0):
+        home_guarded[:, r] = city[:, home[r]] & ~fallen[:, home[r]]
+    for k in range(L):
+        if not appointer[:, k].any():
+            continue
+        cap = p["appointment_capacity"] * (0.5 + spec.organisation[k])
+        n = np.floor(cap) + (rng.uniform("appointments", t, (), 2 * k) < cap - np.floor(cap))
+        guarded = home_guarded & (home[None, :] != k)
+        own = st.patron == k
+        value = w * (1.0 - own * st.loyalty) * (1.0 + 0.5 * (st.patron >= 0) * ~own)
+        value = value + 0.002 * rng.gumbel("appointments", t, (R,), 2 * k + 1)
+        value = np.where(guarded | (own & (st.loyalty > 0.75)), -np.inf, value)
+        for j in range(int(n.max(initial=0))):
+            pick = value.argmax(axis=1)
+            ok = appointer[:, k] & (j < n) & np.isfinite(value[rows, pick])
+            idx = rows[ok]
+            st.patron[idx, pick[ok]] = k
+            st.loyalty[idx, pick[ok]] = 0.6 + 0.3 * spec.organisation[k]
+            value[idx, pick[ok]] = -np.inf
+            notable = ok & (home[pick] >= 0)
+            log.event(t, lg.APPOINT, notable & running, k, pick)
+    for k in np.flatnonzero(spec.network > 0):
+        prob = p["network_rate"] * spec.network[k] * (1.0 + spec.national)
+        u = rng.uniform("network", t, (R,), k)
+        guarded = home_guarded & (home[None, :] != k)
+        win = (u < prob[None, :]) & (st.patron != k) & ~guarded & ~fallen[:, k:k + 1]
+        st.patron = np.where(win, k, st.patron)
+        st.loyalty = np.where(win, 0.5, st.loyalty)
+    defect(spec, st, rng, fallen)
+
+
+def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
+    """Committee and bureau clients of a fallen patron go over to the strongest bloc."""
+    L = spec.L
+    rows = np.arange(st.B)
+    rate = spec.params["defection"]
+    strength = np.where(fallen, -1, st.committee[:, :L])
+    strongest = strength.argmax(axis=1)
+    u = rng.uniform("appointments", st.month, (2, L), 999)
+    for k in range(L):
+        for body, uu in ((st.committee, u[:, 0, k]), (st.bureau, u[:, 1, k])):
+            moving = np.where(fallen[:, k], np.floor(body[:, k] * rate + uu), 0).astype(np.int64)
+            moving = np.where(strongest == k, 0, moving)
+            body[:, k] -= moving
+            body[rows, strongest] += moving

@@ -1,0 +1,121 @@
+"""The circular flow's last links: delegates chosen through the regions, the committee they
+elect through the majority's slate, and the bureau the committee fills."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine.common import distance, largest_remainder
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def delivery(spec: Spec, st: State) -> np.ndarray:
+    """(B, R) share of a region's delegates its secretary delivers to his patron."""
+    p = spec.params
+    pat = st.patron
+    valid = (pat >= 0) & ~np.take_along_axis(st.expelled, np.maximum(pat, 0), axis=1)
+    pat_ideo = np.take_along_axis(st.ideology, np.maximum(pat, 0)[:, :, None], axis=1)
+    steer = st.steered / st.members
+    d = p["appointment_strength"] * st.loyalty * (0.6 + 0.8 * steer)
+    d = d - 0.35 * distance(st.sentiment, pat_ideo)
+    return np.where(valid, np.clip(d, 0.0, 0.95), 0.0)
+
+
+def delegate_shares(spec: Spec, st: State) -> np.ndarray:
+    """(B, L + 1) share of congress delegates in each leader's bloc; last column unaligned."""
+    p = spec.params
+    L = spec.L
+    w = st.members / st.members.sum(axis=1, keepdims=True)
+    dlv = delivery(spec, st)
+    shares = np.zeros((st.B, L + 1))
+    for k in range(L):
+        shares[:, k] = (w * dlv * (st.patron == k)).sum(axis=1)
+    free = 1.0 - dlv
+    home = spec.home_of
+    for r in np.flatnonzero(home >= 0):
+        h = home[r]
+        ok = ~st.expelled[:, h] & (st.defeated[:, h] < 0) & (st.patron[:, r] != h)
+        extra = np.where(ok, p["home_base"] * free[:, r], 0.0)
+        shares[:, h] += w[:, r] * extra
+        free[:, r] -= extra
+    # The rest follow prestige and ideological fit, half of them without a patron.
+    standing = st.prestige + 0.5 * st.heir
+    appeal = 3.0 * standing[:, None, :] - 2.0 * distance(st.sentiment[:, :, None, :], st.ideology[:, None, :, :])
+    appeal = np.where((st.in_committee & ~st.expelled)[:, None, :], appeal, -np.inf)
+    appeal = appeal - appeal.max(axis=2, keepdims=True)
+    soft = np.exp(appeal)
+    soft /= soft.sum(axis=2, keepdims=True)
+    shares[:, :L] += (w[:, :, None] * free[:, :, None] * 0.5 * soft).sum(axis=1)
+    shares[:, L] += (w * free * 0.5).sum(axis=1)
+    return shares
+
+
+def majority_group(st: State, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The leader whose coalition holds most delegates, and (B, L) membership of that coalition."""
+    L = shares.shape[1] - 1
+    group = shares[:, :L] + np.einsum("bij,bj->bi", st.allied.astype(float), shares[:, :L])
+    group = np.where(st.expelled, -1.0, group)
+    lead = group.argmax(axis=1)
+    rows = np.arange(st.B)
+    member = st.allied[rows, lead, :].copy()
+    member[rows, lead] = True
+    return lead, member
+
+
+def elect_committee(spec: Spec, st: State, size: int, log: lg.Log | None, running: np.ndarray) -> None:
+    """Congress elects the committee: seats follow delegate blocs, the majority's slate over-weighted."""
+    p = spec.params
+    L = spec.L
+    shares = delegate_shares(spec, st)
+    lead, member = majority_group(st, shares)
+    w = shares.copy()
+    w[:, :L] *= 1.0 + p["slate_bonus"] * member
+    principals = (st.in_committee & ~st.expelled).sum(axis=1)
+    st.committee = largest_remainder(w, np.maximum(size - principals, 0))
+    if log is not None:
+        bloc = st.committee[np.arange(st.B), lead] + 1
+        log.event(st.month, lg.CONGRESS_ELECTS, running, lead, bloc, size)
+        reveal = p["insight_reveal"] * 2.0
+        st.insight += reveal * (1.0 - st.insight)
+
+
+def congress_delegates(spec: Spec, st: State, n: float) -> np.ndarray:
+    """(B, L + 1) integer delegates per bloc."""
+    shares = delegate_shares(spec, st)
+    return largest_remainder(shares, np.full(st.B, int(n)))
+
+
+def fill_bureau(spec: Spec, st: State, size: int, log: lg.Log | None, running: np.ndarray) -> None:
+    """The committee fills bureau vacancies: first a principal who is a candidate, then clients
+    of the largest committee bloc; a smaller bureau sheds clients first."""
+    L = spec.L
+    rows = np.arange(st.B)
+    for _ in range(3):
+        seated = st.in_bureau.sum(axis=1) + int(st.founder_alive) + st.bureau.sum(axis=1)
+        vacant = size - seated
+        cand = ~st.in_bureau & ~st.removed & st.in_committee & ~st.expelled & ~st.submitted
+        score = np.where(cand, st.prestige + st.heir, -np.inf)
+        best = score.argmax(axis=1)
+        take = (vacant > 0) & cand.any(axis=1)
+        if not take.any():
+            break
+        st.in_bureau[rows[take], best[take]] = True
+        if log is not None:
+            log.event(st.month, lg.BUREAU_SEAT, take & running, best)
+    seated = st.in_bureau.sum(axis=1) + int(st.founder_alive) + st.bureau.sum(axis=1)
+    vacant = size - seated
+    largest = st.committee[:, :L].argmax(axis=1)
+    add = np.maximum(vacant, 0)
+    st.bureau[rows, largest] += add
+    # Shed surplus clients, unaligned first, then the largest filler bloc.
+    for _ in range(int(max(0, -vacant.min(initial=0)))):
+        over = (st.in_bureau.sum(axis=1) + int(st.founder_alive) + st.bureau.sum(axis=1)) > size
+        col = np.where(st.bureau[:, L] > 0, L, st.bureau[:, :L].argmax(axis=1))
+        st.bureau[rows[over], col[over]] -= 1
+
+
+def seed_bodies(spec: Spec, st: State) -> None:
+    elect_committee(spec, st, int(spec.committee_size[0]), None, st.running)
+    fill_bureau(spec, st, int(spec.bureau_size[0]), None, st.running)

@@ -1,0 +1,44 @@
+"""The founder's death and funeral: presence, and a role in the ceremony, add heir legitimacy;
+absence costs it. A leader away from the capital attends only if told the date in time, and
+the holder of the top office controls the news."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine.common import holds
+from politburo.engine.rng import Streams
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def founder_death(spec: Spec, st: State, log: lg.Log, running: np.ndarray) -> None:
+    st.founder_alive = False
+    log.event(st.month, lg.FOUNDER_DEATH, running)
+
+
+def funeral(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+    p = spec.params
+    top = holds(spec, st, "top_party_office")
+    chair = holds(spec, st, "chair")
+    rows = np.arange(st.B)[:, None]
+    # Is the holder of the top office hostile to this leader (sees him as the main rival)?
+    hostile = np.zeros((st.B, spec.L), dtype=bool)
+    for k in range(spec.L):
+        tk = st.target[:, k]
+        ok = top[:, k] & (tk >= 0)
+        hostile[np.flatnonzero(ok), tk[ok]] = True
+    u = rng.uniform("funeral", st.month, (spec.L,))
+    misinformed = spec.away[None, :] & hostile & (u < p["news_control"])
+    away_late = spec.away[None, :] & ~hostile & (u < 0.1)
+    present = ~(misinformed | away_late)
+    role = present & (top | chair)
+    gain = np.where(present, p["heir_gain"] * np.where(role, 1.0, 0.4), -p["heir_absence"])
+    st.heir += gain
+    st.prestige += 0.5 * gain
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+    for i in range(spec.L):
+        log.event(st.month, lg.FUNERAL, (role[:, i] | ~present[:, i]) & running, i,
+                  np.where(role[:, i], 1, 0), np.where(misinformed[:, i], 1, 0))
+    del rows

@@ -1,0 +1,68 @@
+"""Coalitions: each leader balances against the rival he perceives as most threatening and
+allies with those who share the target and stand close enough in ideology. When the target
+is neutralised the coalition dissolves and the next rival becomes the target."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine.common import contender, distance, holds
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def threat(spec: Spec, st: State, perceived: np.ndarray) -> np.ndarray:
+    """(B, observer, observed) threat; -inf where the observed is no longer a contender."""
+    p = spec.params
+    army = holds(spec, st, "army")
+    dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
+    th = perceived * (1.0 + p["bonaparte_fear"] * army[:, None, :]) * (0.6 + 0.4 * dist)
+    valid = contender(st)[:, None, :] & ~np.eye(spec.L, dtype=bool)[None]
+    return np.where(valid, th, -np.inf)
+
+
+def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.ndarray) -> np.ndarray:
+    """Update targets and alliances; returns (B, L) bitmask of each target's coalition."""
+    p = spec.params
+    L = spec.L
+    rows = np.arange(st.B)[:, None]
+    cols = np.arange(L)[None, :]
+    best = th.argmax(axis=2)
+    best_val = th.max(axis=2)
+    cur = st.target
+    cur_val = np.where(cur >= 0, th[rows, cols, np.maximum(cur, 0)], -np.inf)
+    keep = np.isfinite(cur_val) & (cur_val >= (1.0 - p["target_hysteresis"]) * best_val)
+    target = np.where(keep, cur, np.where(np.isfinite(best_val), best, -1))
+    actor = ~st.expelled & ~st.submitted
+    target = np.where(actor, target, -1)
+    dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
+    allied = ((target[:, :, None] == target[:, None, :]) & (target[:, :, None] >= 0)
+              & (dist <= p["alliance_distance"]) & actor[:, :, None] & actor[:, None, :])
+    allied &= ~np.eye(L, dtype=bool)[None]
+    newly = allied & ~st.allied
+    # Allying with a recent enemy costs credibility in proportion to past enmity.
+    st.prestige -= p["opportunist_cost"] * (newly * st.enmity).sum(axis=2)
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+    has = target >= 0
+    r, i = np.nonzero(has)
+    st.enmity[r, i, target[r, i]] += 1.0 / 12.0
+    st.coalition_first = np.where(allied & (st.coalition_first < 0), st.month, st.coalition_first)
+
+    bits = (1 << np.arange(L)).astype(np.int64)
+    in_coal = allied.any(axis=2)
+    masks = np.zeros((st.B, L), dtype=np.int64)
+    for j in range(L):
+        masks[:, j] = ((target == j) & in_coal) @ bits
+    old = np.zeros((st.B, L), dtype=np.int64)
+    old_in = st.allied.any(axis=2)
+    for j in range(L):
+        old[:, j] = ((st.target == j) & old_in) @ bits
+    for j in range(L):
+        grown = (masks[:, j] & ~old[:, j]) != 0
+        size = np.array([bin(x).count("1") for x in range(1 << L)])[masks[:, j]] if L <= 12 else None
+        ok = grown & (size >= 2 if size is not None else True)
+        log.event(st.month, lg.COALITION, ok & running, j, masks[:, j])
+    st.target = target
+    st.allied = allied
+    return masks

@@ -1,0 +1,84 @@
+"""Documents: when one reaches the leaders they decide its handling (read it to the congress
+or keep it to the delegations); later publication is weaker, can be suppressed by the
+police, and a losing side that publishes looks desperate."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine import votes
+from politburo.engine.common import controls
+from politburo.engine.rng import Streams
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def benefit(spec: Spec, st: State, d: int) -> np.ndarray:
+    """(B, L) how much publishing document d helps each leader against his target."""
+    rows = np.arange(st.B)[:, None]
+    dmg = spec.doc_damage[d]
+    tgt = np.where(st.target >= 0, dmg[np.maximum(st.target, 0)], 0.0)
+    allies = (st.allied * dmg[None, None, :]).sum(axis=2)
+    return tgt - dmg[None, :] - allies + 0 * rows
+
+
+def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:
+    f = np.where(mask, force, 0.0)
+    st.doc_released[:, d] = np.where(mask, st.month, st.doc_released[:, d])
+    st.doc_force[:, d] = np.maximum(st.doc_force[:, d], f)
+    st.prestige -= f[:, None] * spec.doc_damage[d][None, :]
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+
+
+def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+    """A document reaching the committee: forced release, or the committee's decision."""
+    t = st.month
+    rows = np.arange(st.B)
+    for d in range(len(spec.document_names)):
+        if spec.doc_forced[d] == t:
+            release(spec, st, d, np.ones(st.B, dtype=bool), 1.0)
+            log.event(t, lg.PUBLISH, running, -1, d, 100)
+        if spec.doc_arrival[d] != t:
+            continue
+        pending = st.doc_released[:, d] < 0
+        gain = np.where(st.in_committee & ~st.expelled, benefit(spec, st, d), -np.inf)
+        proposer = gain.argmax(axis=1)
+        moved = pending & (gain.max(axis=1) > 0)
+        target = np.full(st.B, int(spec.doc_damage[d].argmax()))
+        motion = np.full(st.B, lg.READ_DOCUMENT)
+        x = np.full(st.B, 0.3 - spec.params["severity"])
+        y, n, a, passed = votes.tally(spec, st, rng, 50 + d, 1, proposer, target, motion,
+                                      np.full(st.B, -1), moved, lean_x=x)
+        log.vote(t, moved & running, 1, motion, proposer, target, y, n, a, passed)
+        release(spec, st, d, passed, 1.0)
+        log.event(t, lg.PUBLISH, passed & running, proposer, d, 100)
+        kept = pending & ~passed
+        release(spec, st, d, kept, 0.25)  # read to the delegations only
+        log.event(t, lg.SUPPRESS, kept & running, proposer, d, np.where(moved, 1, 0))
+
+
+def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
+    """Late publication by a leader who has read the document."""
+    p = spec.params
+    rows = np.arange(st.B)
+    L = spec.L
+    police = controls(spec, st, "police")
+    for d in range(len(spec.document_names)):
+        arrived = 0 <= spec.doc_arrival[d] <= st.month
+        if not arrived:
+            continue
+        who = publishers & (st.doc_released[:, d:d + 1] < 0) | publishers & (st.doc_force[:, d:d + 1] < 0.5)
+        any_ = who.any(axis=1)
+        if not any_.any():
+            continue
+        i = who.argmax(axis=1)
+        force = (1.0 - p["document_decay"]) ** (st.month - spec.doc_arrival[d])
+        worst = int(spec.doc_damage[d].argmax())
+        force = np.where(police[:, worst], 0.5 * force, force)
+        share = (st.committee[rows, i] + np.einsum("bk,bk->b", st.allied[rows, i, :].astype(float), st.committee[:, :L])) / spec.committee_size[st.month]
+        losing = share < 0.35
+        st.prestige[rows[any_ & losing], i[any_ & losing]] -= p["desperation"]
+        release(spec, st, d, any_, force)
+        log.event(st.month, lg.PUBLISH, any_ & running, i, d, np.rint(force * 100).astype(np.int64))
+    st.doc_force *= 1.0 - p["document_decay"]

@@ -1,0 +1,55 @@
+"""What happened: events for the chronicle and votes with their tallies, as columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+# Event kinds (a0..a2 meanings in brackets).
+(FOUNDER_DEATH, FUNERAL, COALITION, POLEMIC, FACTION, RECANT, READMIT, PUBLISH, SUPPRESS,
+ APPOINT, SHIFT, CONGRESS_ELECTS, BUREAU_SEAT, VICTORY, RELAPSE, ECONOMY, OFFICE_FILLED) = range(17)
+
+# Motion kinds: the sanction ladder, plus a reprimand and a document's handling.
+REPRIMAND, REMOVE_OFFICE, REMOVE_BUREAU, REMOVE_COMMITTEE, EXPEL, EXILE, READ_DOCUMENT = range(7)
+MOTIONS = ("reprimand", "remove_office", "remove_bureau", "remove_committee", "expel", "exile", "read_document")
+BODIES = ("bureau", "committee", "congress", "conference")
+
+
+@dataclass
+class Log:
+    events: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    votes: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+
+    def event(self, month: int, kind: int, mask: np.ndarray, a0=-1, a1=-1, a2=-1) -> None:
+        runs = np.flatnonzero(mask)
+        if runs.size == 0:
+            return
+        cols = [np.broadcast_to(np.asarray(a), mask.shape)[runs] for a in (a0, a1, a2)]
+        n = runs.size
+        self.events.append((runs, np.full(n, month), np.full(n, kind), *cols))
+
+    def vote(self, month: int, mask: np.ndarray, body: int, motion, proposer, target, yes, no,
+             abstain, passed, office=-1) -> None:
+        runs = np.flatnonzero(mask)
+        if runs.size == 0:
+            return
+        cols = [np.broadcast_to(np.asarray(a), mask.shape)[runs]
+                for a in (motion, proposer, target, yes, no, abstain, passed, office)]
+        n = runs.size
+        self.votes.append((runs, np.full(n, month), np.full(n, body), *cols))
+
+    @staticmethod
+    def _columns(rows: list[tuple[np.ndarray, ...]], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+        if not rows:
+            return {k: np.zeros(0, dtype=np.int64) for k in names}
+        cols = [np.concatenate([r[i] for r in rows]).astype(np.int64) for i in range(len(names))]
+        order = np.lexsort((np.arange(cols[0].size), cols[1], cols[0]))
+        return {k: c[order] for k, c in zip(names, cols)}
+
+    def event_columns(self) -> dict[str, np.ndarray]:
+        return self._columns(self.events, ("run", "month", "kind", "a0", "a1", "a2"))
+
+    def vote_columns(self) -> dict[str, np.ndarray]:
+        return self._columns(self.votes, ("run", "month", "body", "motion", "proposer", "target",
+                                          "yes", "no", "abstain", "passed", "office"))

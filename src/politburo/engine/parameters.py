@@ -1,0 +1,59 @@
+"""Calibrated parameters the engine reads. Values and priors live in the scenario."""
+
+PARAMETERS: dict[str, str] = {
+    # circular flow and membership
+    "appointment_capacity": "regional secretaries the appointing office can replace per month",
+    "appointment_strength": "how far a loyal secretary delivers his delegates (Daniels strong, Harris weak)",
+    "loyalty_decay": "monthly decay of a client's loyalty when his patron cannot reward him",
+    "recruit_steering": "share of drive recruits whose votes the apparatus steers",
+    "network_rate": "monthly chance per unit network that a secretary becomes a contact-client",
+    "organic_growth": "monthly net growth of membership outside drives",
+    "home_base": "extra delivery of a home-base organisation to its leader",
+    # perception
+    "insight": "share of hidden (apparatus) power that rivals see at the start",
+    "insight_reveal": "how much a recorded vote or a new committee reveals of hidden power",
+    "hidden_weight": "weight of apparatus power in real power",
+    "bonaparte_fear": "extra threat felt from a leader who commands the army",
+    # coalitions and polemics
+    "alliance_distance": "largest ideological distance at which two leaders ally",
+    "target_hysteresis": "how much more threatening a new rival must look to switch target",
+    "opportunist_cost": "prestige lost per unit of past enmity when allying with a former enemy",
+    "polemics": "1 if public polemics are possible, 0 if not",
+    "polemic_damage": "prestige a polemic costs its target",
+    "polemic_self_cost": "prestige a polemic costs its author as a unifier",
+    "bystander_gain": "prestige gained by leaders who stay out of a month's feuds",
+    # votes and motions
+    "bloc_discipline": "logit weight of a patron's stance on his clients' votes",
+    "prestige_weight": "logit weight of the prestige gap between proposer and target",
+    "ideology_weight": "logit weight of ideological fit in votes",
+    "bandwagon": "logit weight of the expected winning side (fear of being on the losing side)",
+    "vote_noise": "standard deviation of a body's shared mood in one vote",
+    "severity": "logit penalty per rung of the sanction ladder",
+    "supermajority": "share of votes needed to expel a committee member",
+    "faction_ban": "1 if a faction exposes its members to expulsion, 0 if not",
+    "factionalism_charge": "logit bonus of a motion against a member of a banned faction",
+    "motion_threshold": "estimated chance of passing below which a leader will not propose",
+    "failed_motion_cost": "prestige lost by the proposer of a failed motion",
+    "slate_bonus": "over-representation of the congress majority's slate in the new committee",
+    "defection": "monthly share of a defeated patron's clients who change patron",
+    # documents and ceremonies
+    "document_decay": "monthly decay of a document's force after it reaches the leaders",
+    "desperation": "prestige penalty for publishing a document while losing",
+    "removal_push": "logit bonus of a removal motion that a published document asks for",
+    "news_control": "chance the holder of the top office withholds a ceremony's date from a rival",
+    "heir_gain": "heir legitimacy gained by a leader present at the funeral",
+    "heir_absence": "heir legitimacy lost by a leader absent from the funeral",
+    # ideology and economy
+    "sentiment_drift": "monthly drift of members' sentiment toward the vindicated position",
+    "economy_persistence": "monthly persistence of the economy index",
+    "economy_noise": "monthly noise of the economy index",
+    "economy_pull": "pull of a bad economy on sentiment toward the low end of the first axis",
+    "shift_cost": "prestige cost per unit of position change, times rigidity",
+    "shift_step": "largest position change in one month",
+    # policy
+    "policy_noise": "scale of the noise in leaders' choices",
+    "recant_threshold": "sanction pressure above which a cautious leader recants",
+    "readmission": "monthly chance a recanted, expelled leader is readmitted",
+    "relapse": "monthly chance a leader who submitted returns to opposition",
+    "faction_drive": "utility of organising a faction when in a losing coalition",
+}

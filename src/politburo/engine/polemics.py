@@ -1,0 +1,36 @@
+"""Public polemics: an attack damages its target and its author's standing as a unifier;
+leaders who stay out of the feud gain."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine.common import holds
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
+    p = spec.params
+    if p["polemics"] <= 0:
+        return
+    rows = np.arange(st.B)
+    press = holds(spec, st, "press")
+    involved = authors.copy()
+    n = authors.sum(axis=1)
+    for i in range(spec.L):
+        a = authors[:, i] & (st.target[:, i] >= 0)
+        if not a.any():
+            continue
+        t = np.maximum(st.target[:, i], 0)
+        strength = 0.4 + 0.6 * spec.oratory[i] + 0.4 * press[:, i]
+        first = a & (st.enmity[rows, i, t] < 1.0)
+        st.prestige[rows[a], t[a]] -= p["polemic_damage"] * strength[a] * p["polemics"]
+        st.prestige[a, i] -= p["polemic_self_cost"] * p["polemics"]
+        st.enmity[rows[a], i, t[a]] += 1.0
+        st.enmity[rows[a], t[a], i] += 1.0
+        involved[rows[a], t[a]] = True
+        log.event(st.month, lg.POLEMIC, first & running, i, t)
+    st.prestige += np.where(~involved & ~st.expelled, p["bystander_gain"] * n[:, None], 0.0)
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)

@@ -1,0 +1,95 @@
+"""The compiled scenario: plain arrays the engine reads (L leaders, O offices, R regions, A axes, T months)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from politburo.engine.powers import POWERS, VISIBLE_WEIGHT
+
+POWER_LIST = sorted(POWERS)
+POWER_INDEX = {p: i for i, p in enumerate(POWER_LIST)}
+VISIBLE = np.array([VISIBLE_WEIGHT[p] for p in POWER_LIST])
+
+# Kinds of scheduled meetings, per month.
+PLENUM, CONFERENCE, CONGRESS = 1, 2, 4
+
+
+@dataclass
+class Spec:
+    months: int
+    leader_names: list[str]
+    office_names: list[str]
+    region_names: list[str]
+    axis_names: list[str]
+    document_names: list[str]
+    body_names: dict[str, str]
+    founder: str
+    start_year: int
+    start_month: int
+    # leaders
+    oratory: np.ndarray
+    organisation: np.ndarray
+    ambition: np.ndarray
+    caution: np.ndarray
+    rigidity: np.ndarray
+    network: np.ndarray
+    prestige0: np.ndarray
+    ideology0: np.ndarray  # (L, A)
+    in_bureau0: np.ndarray
+    in_committee0: np.ndarray
+    away: np.ndarray
+    # offices
+    powers: np.ndarray  # (O, P) bool
+    holder0: np.ndarray  # (O,) leader or -1
+    office_patron0: np.ndarray  # (O,) leader whose client holds it, or -1
+    # regions
+    members0: np.ndarray
+    region_patron0: np.ndarray
+    loyalty0: np.ndarray
+    home_of: np.ndarray
+    national: np.ndarray
+    sentiment0: np.ndarray  # (R, A)
+    high_appeal: np.ndarray  # (A,)
+    # documents
+    doc_damage: np.ndarray  # (D, L)
+    doc_removal: np.ndarray  # (D, L) office index or -1
+    doc_forced: np.ndarray  # (D,) month or -1
+    doc_arrival: np.ndarray  # (D,) month or -1
+    # schedule, per month
+    meeting: np.ndarray  # (T,) bit flags
+    delegates: np.ndarray  # (T,) congress delegates
+    conference_delegates: np.ndarray
+    committee_size: np.ndarray  # (T,) size in force that month
+    bureau_size: np.ndarray
+    drive: np.ndarray  # (T,) members recruited by drives
+    econ_mean: np.ndarray
+    econ_sd: np.ndarray
+    foreign_mean: np.ndarray  # (T, A)
+    foreign_sd: np.ndarray
+    founder_death: int
+    funeral: int
+    meeting_names: dict[int, str] = field(default_factory=dict)
+    params: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def L(self) -> int:
+        return len(self.leader_names)
+
+    @property
+    def R(self) -> int:
+        return len(self.region_names)
+
+    @property
+    def O(self) -> int:  # noqa: E743
+        return len(self.office_names)
+
+    def power(self, name: str) -> np.ndarray:
+        return self.powers[:, POWER_INDEX[name]]
+
+    def date(self, month: int) -> str:
+        import calendar
+
+        m0 = self.start_month - 1 + month
+        return f"{calendar.month_name[m0 % 12 + 1]} {self.start_year + m0 // 12}"

@@ -1,0 +1,94 @@
+"""One month of the struggle, in a fixed order (documented in docs/model.md):
+world, ceremonies, membership, circular flow, perception, coalitions, actions, meetings,
+outcome. `step(spec, state, rng, log)` advances every run of the batch together."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import appointments, ceremonies, coalitions, documents, membership
+from politburo.engine import log as lg
+from politburo.engine import motions, outcome, perception, policy, polemics, world
+from politburo.engine.rng import Streams
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None = None,
+         override: np.ndarray | None = None) -> np.ndarray:
+    """Advance one month. `override` (B, L) replaces chosen actions where >= 0 (a human player).
+    Returns the (B, L) coalition masks of the month."""
+    t = st.month
+    running = st.running.copy()
+    world.world(spec, st, rng, log, running)
+    if t == spec.founder_death:
+        ceremonies.founder_death(spec, st, log, running)
+    membership.membership(spec, st)
+    appointments.circular_flow(spec, st, rng, log, running)
+    perceived, actual = perception.perceive(spec, st)
+    th = coalitions.threat(spec, st, perceived)
+    masks = coalitions.coalitions(spec, st, th, log, running)
+    if t == spec.funeral:
+        ceremonies.funeral(spec, st, rng, log, running)
+    meeting = bool(spec.meeting[t])
+    action, motion_target = policy.choose(spec, st, rng, th, running, meeting)
+    if override is not None:
+        action = np.where(override >= 0, override, action)
+    polemics.polemics(spec, st, action == policy.POLEMIC, log, running)
+    new_faction = (action == policy.FACTION) & ~st.faction
+    st.faction |= new_faction
+    for i in range(spec.L):
+        log.event(t, lg.FACTION, new_faction[:, i] & running, i, st.target[:, i])
+    _shift(spec, st, action == policy.SHIFT, log, running)
+    motions.recant(spec, st, action == policy.RECANT, log, running)
+    documents.publish(spec, st, action == policy.PUBLISH, log, running)
+    if meeting:
+        documents.arrivals(spec, st, rng, log, running)
+        motions.meeting(spec, st, rng, log, running, motion_target)
+    motions.readmit_and_relapse(spec, st, rng, log, running)
+    outcome.defeats(spec, st)
+    outcome.check_victory(spec, st, log)
+    if series is not None:
+        record(spec, st, series, perceived, actual)
+    st.month = t + 1
+    return masks
+
+
+def _shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
+    """Move toward the party's mood on the axes; the cost was weighed by the policy."""
+    from politburo.engine.common import party_line
+
+    p = spec.params
+    gap = party_line(st)[:, None, :] - st.ideology
+    dist = np.sqrt((gap ** 2).sum(axis=2, keepdims=True))
+    move = gap / np.maximum(dist, 1e-9) * np.minimum(dist, p["shift_step"])
+    before = np.sign(st.ideology)
+    st.ideology = np.where(who[:, :, None], st.ideology + move, st.ideology)
+    cost = p["shift_cost"] * spec.rigidity[None, :] * np.minimum(dist[:, :, 0], p["shift_step"])
+    st.prestige -= np.where(who, cost, 0.0)
+    crossed = who[:, :, None] & (np.sign(st.ideology) != before) & (before != 0)
+    for i in range(spec.L):
+        for a in range(len(spec.axis_names)):
+            side = np.where(st.ideology[:, i, a] < 0, 0, 1)
+            log.event(st.month, lg.SHIFT, crossed[:, i, a] & running, i, a, side)
+
+
+def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: np.ndarray) -> None:
+    from politburo.engine.outcome import committee_share
+
+    L = spec.L
+    others = perceived[:, ~np.eye(L, dtype=bool)].reshape(st.B, L, L - 1)
+    row = {
+        "prestige": st.prestige.copy(),
+        "heir": st.heir.copy(),
+        "committee_share": committee_share(spec, st),
+        "actual_power": actual,
+        "perceived_power": np.nanmean(np.where(np.eye(L, dtype=bool)[None], np.nan, perceived), axis=1),
+        "apparatus": np.stack([(st.patron == k).mean(axis=1) for k in range(L)], axis=1),
+        "target": st.target.copy(),
+        "economy": st.economy.copy(),
+        "members": st.members.sum(axis=1),
+    }
+    del others
+    for k, v in row.items():
+        series.setdefault(k, []).append(v)

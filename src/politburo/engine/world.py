@@ -1,0 +1,38 @@
+"""Ideology and the economy: shocks move which positions look vindicated, members'
+sentiment drifts toward them, and leaders whose line fits the mood gain standing."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from politburo.engine import log as lg
+from politburo.engine.common import distance, party_line
+from politburo.engine.rng import Streams
+from politburo.engine.spec import Spec
+from politburo.engine.state import State
+
+
+def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+    p = spec.params
+    t = st.month
+    A = len(spec.axis_names)
+    shock = spec.econ_mean[t] + spec.econ_sd[t] * rng.normal("economy", t, (), 1)
+    st.economy = (p["economy_persistence"] * st.economy
+                  + p["economy_noise"] * rng.normal("economy", t) + shock)
+    if spec.econ_mean[t] != 0:
+        log.event(t, lg.ECONOMY, running, np.rint(shock * 100).astype(np.int64))
+    foreign = spec.foreign_mean[t] + spec.foreign_sd[t] * rng.normal("foreign", t, (A,))
+    st.vindication = 0.97 * st.vindication + foreign
+    pull = st.vindication.copy()
+    pull[:, 0] += p["economy_pull"] * st.economy  # a bad economy discredits the high end of the first axis
+    goal = np.clip(spec.sentiment0[None, :, :] + pull[:, None, :], -1.0, 1.0)
+    st.sentiment += p["sentiment_drift"] * (goal - st.sentiment)
+    st.sentiment += spec.high_appeal * 0.3 * (1.0 - st.sentiment)
+    np.clip(st.sentiment, -1.0, 1.0, out=st.sentiment)
+    # Standing follows fit with the party's mood, the appeal of each axis, and reverts slowly.
+    fit = -distance(st.ideology, party_line(st)[:, None, :])
+    fit -= fit.mean(axis=1, keepdims=True)
+    appeal = (st.ideology * spec.high_appeal).sum(axis=2)
+    st.prestige += 0.015 * fit + appeal + 0.01 * (spec.prestige0 - st.prestige)
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+    st.heir *= 0.99

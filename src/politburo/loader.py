@@ -1,0 +1,180 @@
+"""Load, override and validate scenarios; every problem becomes one line with its key path."""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from politburo.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A problem with a scenario, an override or a factor; `where` names the file or option."""
+
+    def __init__(self, where: str, problems: list[str]):
+        self.where = where
+        self.problems = problems
+        super().__init__(f"{where}: " + "; ".join(problems))
+
+
+def builtin_names() -> list[str]:
+    folder = resources.files("politburo") / "scenarios"
+    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
+
+
+def _read(name_or_path: str) -> tuple[str, dict[str, Any]]:
+    path = Path(name_or_path)
+    if name_or_path.endswith(".toml") or path.exists():
+        if not path.is_file():
+            raise ScenarioError(name_or_path, ["no such file"])
+        text, where = path.read_text(encoding="utf-8"), str(path)
+    else:
+        if name_or_path not in builtin_names():
+            known = ", ".join(builtin_names())
+            raise ScenarioError("--scenario", [f"unknown scenario {name_or_path!r} (built-in: {known})"])
+        res = resources.files("politburo") / "scenarios" / f"{name_or_path}.toml"
+        text, where = res.read_text(encoding="utf-8"), name_or_path
+    try:
+        return where, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(where, [f"not valid TOML: {exc}"]) from None
+
+
+def _loc(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
+    """Turn a pydantic location into a key path, naming list items by their id."""
+    parts: list[str] = []
+    node: Any = raw
+    for key in loc:
+        if isinstance(key, int):
+            item = node[key] if isinstance(node, list) and key < len(node) else None
+            label = item.get("id") if isinstance(item, dict) else None
+            parts[-1] += f"[{label if label is not None else key}]"
+            node = item
+        else:
+            parts.append(str(key))
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts) or "(top level)"
+
+
+def validate(raw: dict[str, Any], where: str) -> Scenario:
+    try:
+        scenario = Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            msg = err["msg"].removeprefix("Value error, ")
+            msg = msg.replace("Extra inputs are not permitted", "unknown key")
+            if err["loc"]:
+                problems.append(f"{_loc(raw, tuple(err['loc']))}: {msg}")
+            else:
+                problems.extend(msg.split("; "))
+        raise ScenarioError(where, problems) from None
+    _check_factors(scenario, raw, where)
+    return scenario
+
+
+def _resolve(raw: dict[str, Any], path: str) -> tuple[Any, Any]:
+    """Find the container and key that `path` (dots; list items by id) names in `raw`."""
+    keys = path.split(".")
+    node: Any = raw
+    for i, key in enumerate(keys):
+        last = i == len(keys) - 1
+        if isinstance(node, dict):
+            if key not in node and not (last and "id" in node):
+                raise KeyError(f"unknown key {key!r} in {'.'.join(keys[:i]) or 'the scenario'}")
+            if last:
+                return node, key
+            node = node[key]
+        elif isinstance(node, list):
+            match = [x for x in node if isinstance(x, dict) and x.get("id") == key]
+            if not match:
+                raise KeyError(f"no item with id {key!r} in {'.'.join(keys[:i])}")
+            if last:
+                raise KeyError(f"{path} names a whole item; name one of its fields")
+            node = match[0]
+        else:
+            raise KeyError(f"{'.'.join(keys[:i])} has no field {key!r}")
+    raise KeyError(path)
+
+
+def _set(raw: dict[str, Any], path: str, value: Any) -> None:
+    """Set a value; a bare parameter value may be written as `parameters.NAME`."""
+    container, key = _resolve(raw, path)
+    if key not in container:  # an optional field of an item; the schema checks the name
+        container[key] = value
+        return
+    old = container[key]
+    if isinstance(old, dict) and "value" in old and not isinstance(value, dict):
+        container, key, old = old, "value", old["value"]
+    if isinstance(old, bool) and not isinstance(value, bool):
+        raise KeyError(f"{path} needs true or false, not {value!r}")
+    if isinstance(old, (int, float)) and not isinstance(old, bool):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise KeyError(f"{path} needs a number, not {value!r}")
+    container[key] = value
+
+
+def _check_factors(scenario: Scenario, raw: dict[str, Any], where: str) -> None:
+    problems = []
+    for name, factor in scenario.factors.items():
+        probe = copy.deepcopy(raw)
+        for path, value in factor.set.items():
+            try:
+                _set(probe, path, value)
+            except KeyError as exc:
+                problems.append(f"factors.{name}.set.{path}: {exc.args[0]}")
+    if problems:
+        raise ScenarioError(where, problems)
+
+
+def parse_value(text: str) -> Any:
+    """Parse the VALUE of --set PATH=VALUE as a TOML value (bare words are strings)."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def load_scenario(
+    name_or_path: str = "soviet-1924",
+    overrides: dict[str, Any] | list[str] | None = None,
+    factors_off: list[str] | tuple[str, ...] = (),
+) -> Scenario:
+    """Load a built-in scenario by name or a TOML file, apply factors switched off, then overrides.
+
+    `overrides` maps key paths (``parameters.insight``, ``leaders.stalin.rigidity``) to values,
+    or is a list of ``PATH=VALUE`` strings as given on the command line.
+    """
+    where, raw = _read(name_or_path)
+    base = validate(raw, where)
+    raw = copy.deepcopy(raw)
+    for name in factors_off:
+        if name not in base.factors:
+            known = ", ".join(base.factors) or "none"
+            raise ScenarioError("--factor", [f"unknown factor {name!r} (known: {known})"])
+        for path, value in base.factors[name].set.items():
+            _set(raw, path, value)
+    if isinstance(overrides, list):
+        pairs: dict[str, Any] = {}
+        for item in overrides:
+            if "=" not in item:
+                raise ScenarioError("--set", [f"{item!r} is not PATH=VALUE"])
+            path, text = item.split("=", 1)
+            pairs[path.strip()] = parse_value(text.strip())
+        overrides = pairs
+    for path, value in (overrides or {}).items():
+        try:
+            _set(raw, path, value)
+        except KeyError as exc:
+            raise ScenarioError("--set", [f"{path}: {exc.args[0]}"]) from None
+    if factors_off or overrides:
+        try:
+            return validate(raw, where)
+        except ScenarioError as exc:
+            raise ScenarioError("--set", exc.problems) from None
+    return base

@@ -1,0 +1,333 @@
+"""The scenario schema: what a scenario file may contain, validated with pydantic v2.
+
+A scenario is data. Every historical number carries a `source`; every calibrated
+parameter a default and a prior range. Cross-references (an office's holder, a
+region's patron, a factor's overrides) are checked here so that the engine can
+trust what it compiles.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from politburo.engine.powers import POWERS
+from politburo.engine.parameters import PARAMETERS
+
+DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def month_index(date: str, start: str) -> int:
+    """Months from `start` to `date`, both "YYYY-MM"."""
+    y, m = (int(x) for x in date.split("-"))
+    y0, m0 = (int(x) for x in start.split("-"))
+    return (y - y0) * 12 + (m - m0)
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+def _check_date(v: str) -> str:
+    m = DATE_RE.match(v)
+    if not m or not 1 <= int(m.group(2)) <= 12:
+        raise ValueError(f"date {v!r} is not of the form YYYY-MM")
+    return v
+
+
+Unit = Field(ge=0.0, le=1.0)
+Signed = Field(ge=-1.0, le=1.0)
+
+
+class Axis(Strict):
+    id: str
+    name: str
+    low_label: str
+    high_label: str
+    high_appeal: float = Field(0.0, description="steady extra appeal of the high end to members")
+    source: str = ""
+
+
+class Leader(Strict):
+    id: str
+    name: str
+    offices: list[str] = []
+    oratory: float = Unit
+    organisation: float = Unit
+    ambition: float = Unit
+    caution: float = Unit
+    rigidity: float = Unit
+    network: float = Field(0.0, ge=0.0, le=1.0, description="contacts from inspection/nationality posts")
+    prestige: float = Unit
+    ideology: dict[str, float]
+    bureau: bool = True
+    committee: bool = True
+    away: bool = Field(False, description="away from the capital when the founder dies")
+    source: str
+
+    @field_validator("ideology")
+    @classmethod
+    def _range(cls, v: dict[str, float]) -> dict[str, float]:
+        for k, x in v.items():
+            if not -1.0 <= x <= 1.0:
+                raise ValueError(f"ideology.{k} = {x} is outside [-1, 1]")
+        return v
+
+
+class Office(Strict):
+    id: str
+    name: str
+    powers: list[str]
+    patron: str | None = Field(None, description="a leader whose client holds the office")
+    source: str
+
+    @field_validator("powers")
+    @classmethod
+    def _known_powers(cls, v: list[str]) -> list[str]:
+        for p in v:
+            if p not in POWERS:
+                raise ValueError(f"unknown power {p!r} (known: {', '.join(sorted(POWERS))})")
+        return v
+
+
+class Region(Strict):
+    id: str
+    name: str
+    members: int = Field(gt=0)
+    patron: str | None = None
+    loyalty: float = Unit
+    home_of: str | None = None
+    national: bool = False
+    sentiment: dict[str, float]
+    source: str
+
+
+class Document(Strict):
+    id: str
+    name: str
+    damage: dict[str, float] = Field(description="prestige damage per leader when published")
+    removal: dict[str, str] = Field({}, description="leader -> office the document asks him to leave")
+    forced_release: str | None = Field(None, description="intervention: published on this date")
+    source: str
+
+    _v = field_validator("forced_release")(lambda cls, v: v if v is None else _check_date(v))
+
+
+EventKind = Literal[
+    "founder_death",
+    "funeral",
+    "congress",
+    "conference",
+    "plenum",
+    "membership_drive",
+    "economic_shock",
+    "foreign_shock",
+    "bureau_size",
+    "document",
+]
+
+
+class Event(Strict):
+    date: str
+    kind: EventKind
+    name: str = ""
+    delegates: int | None = Field(None, gt=0)
+    committee_size: int | None = Field(None, gt=0)
+    size: int | None = Field(None, gt=0)
+    members: int | None = Field(None, description="members added (drive) or net monthly growth")
+    months: int = Field(1, ge=1)
+    mean: float = 0.0
+    sd: float = Field(0.0, ge=0.0)
+    axis: str | None = None
+    document: str | None = None
+    source: str
+
+    _v = field_validator("date")(lambda cls, v: _check_date(v))
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Event:
+        need = {
+            "congress": ["delegates", "committee_size"],
+            "conference": ["delegates"],
+            "membership_drive": ["members"],
+            "bureau_size": ["size"],
+            "foreign_shock": ["axis"],
+            "document": ["document"],
+        }.get(self.kind, [])
+        for f in need:
+            if getattr(self, f) is None:
+                raise ValueError(f"a {self.kind} event needs {f!r}")
+        return self
+
+
+class Parameter(Strict):
+    value: float
+    prior: tuple[float, float]
+    description: str = ""
+    source: str
+
+    @model_validator(mode="after")
+    def _prior_holds_value(self) -> Parameter:
+        lo, hi = self.prior
+        if lo > hi:
+            raise ValueError(f"prior [{lo}, {hi}] is empty")
+        if not lo <= self.value <= hi:
+            raise ValueError(f"value {self.value} lies outside its prior [{lo}, {hi}]")
+        return self
+
+
+class Factor(Strict):
+    group: Literal["position", "rivals_errors", "ideology"]
+    description: str
+    set: dict[str, Any]
+
+
+class MembershipPoint(Strict):
+    date: str
+    members: int = Field(gt=0)
+    source: str
+    _v = field_validator("date")(lambda cls, v: _check_date(v))
+
+
+PatternKind = Literal[
+    "win_rate",
+    "max_other_win_rate",
+    "elimination_order",
+    "coalition_by",
+    "office_lost_by",
+    "coalition_ever",
+    "membership",
+    "committee_majority_by",
+    "defeat_window",
+    "all_factors_off",
+]
+
+
+class Pattern(Strict):
+    id: int
+    kind: PatternKind
+    text: str
+    leader: str | None = None
+    members: list[str] = []
+    target: str | None = None
+    office: str | None = None
+    order: list[list[str]] = []
+    start: str | None = None
+    by: str | None = None
+    min: float | None = None
+    max: float | None = None
+    tolerance: float | None = None
+
+
+class Meta(Strict):
+    name: str
+    title: str
+    description: str
+    start: str
+    end: str
+    decisive_by: str
+    founder: str = Field(description="how the chronicle names the founder")
+    committee_size: int = Field(gt=0, description="committee members at the start")
+    bureau_size: int = Field(gt=0, description="bureau full members at the start, the founder included")
+    bodies: dict[Literal["congress", "conference", "committee", "bureau", "control"], str]
+    source: str = ""
+
+    _v = field_validator("start", "end", "decisive_by")(lambda cls, v: _check_date(v))
+
+
+class Scenario(Strict):
+    scenario: Meta
+    axes: list[Axis] = Field(min_length=1)
+    leaders: list[Leader] = Field(min_length=2)
+    offices: list[Office]
+    regions: list[Region] = Field(min_length=1)
+    documents: list[Document] = []
+    events: list[Event] = []
+    membership_record: list[MembershipPoint] = []
+    parameters: dict[str, Parameter]
+    factors: dict[str, Factor] = {}
+    patterns: list[Pattern] = []
+
+    @property
+    def months(self) -> int:
+        return month_index(self.scenario.end, self.scenario.start) + 1
+
+    def month(self, date: str) -> int:
+        return month_index(date, self.scenario.start)
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        errors: list[str] = []
+        meta = self.scenario
+        if self.months < 1:
+            errors.append(f"scenario.end: {meta.end} is before start {meta.start}")
+        leaders = [x.id for x in self.leaders]
+        offices = [x.id for x in self.offices]
+        axes = [x.id for x in self.axes]
+        docs = [x.id for x in self.documents]
+        for kind, ids in (("leaders", leaders), ("offices", offices), ("axes", axes),
+                          ("regions", [r.id for r in self.regions]), ("documents", docs)):
+            seen: set[str] = set()
+            for i, x in enumerate(ids):
+                if x in seen:
+                    errors.append(f"{kind}[{i}].id: duplicate id {x!r}")
+                seen.add(x)
+        holders: dict[str, str] = {}
+        for i, ld in enumerate(self.leaders):
+            if set(ld.ideology) != set(axes):
+                errors.append(f"leaders[{i}].ideology: needs exactly the axes {axes}")
+            for o in ld.offices:
+                if o not in offices:
+                    errors.append(f"leaders[{i}].offices: unknown office {o!r}")
+                elif o in holders:
+                    errors.append(f"leaders[{i}].offices: office {o!r} is already held by {holders[o]!r}")
+                else:
+                    holders[o] = ld.id
+        for i, o in enumerate(self.offices):
+            if o.patron is not None and o.patron not in leaders:
+                errors.append(f"offices[{i}].patron: unknown leader {o.patron!r}")
+            if o.patron is not None and o.id in holders:
+                errors.append(f"offices[{i}].patron: office {o.id!r} is held by {holders[o.id]!r} himself")
+        if not any("top_party_office" in o.powers for o in self.offices):
+            errors.append("offices: no office has the power 'top_party_office'")
+        for i, r in enumerate(self.regions):
+            if r.patron is not None and r.patron not in leaders:
+                errors.append(f"regions[{i}].patron: unknown leader {r.patron!r}")
+            if r.home_of is not None and r.home_of not in leaders:
+                errors.append(f"regions[{i}].home_of: unknown leader {r.home_of!r}")
+            if set(r.sentiment) != set(axes):
+                errors.append(f"regions[{i}].sentiment: needs exactly the axes {axes}")
+        for i, d in enumerate(self.documents):
+            for k in list(d.damage) + list(d.removal):
+                if k not in leaders:
+                    errors.append(f"documents[{i}]: unknown leader {k!r}")
+            for k, o in d.removal.items():
+                if o not in offices:
+                    errors.append(f"documents[{i}].removal.{k}: unknown office {o!r}")
+            if d.forced_release and not 0 <= self.month(d.forced_release) < self.months:
+                errors.append(f"documents[{i}].forced_release: {d.forced_release} is outside the scenario")
+        for i, e in enumerate(self.events):
+            m = self.month(e.date)
+            if not 0 <= m < self.months:
+                errors.append(f"events[{i}].date: {e.date} is outside the scenario ({meta.start} to {meta.end})")
+            if e.axis is not None and e.axis not in axes:
+                errors.append(f"events[{i}].axis: unknown axis {e.axis!r}")
+            if e.document is not None and e.document not in docs:
+                errors.append(f"events[{i}].document: unknown document {e.document!r}")
+        for name in PARAMETERS:
+            if name not in self.parameters:
+                errors.append(f"parameters.{name}: missing (the engine needs it)")
+        for name in self.parameters:
+            if name not in PARAMETERS:
+                errors.append(f"parameters.{name}: unknown parameter")
+        for i, p in enumerate(self.patterns):
+            for who in [p.leader, p.target, *p.members, *(x for grp in p.order for x in grp)]:
+                if who is not None and who not in leaders:
+                    errors.append(f"patterns[{i}]: unknown leader {who!r}")
+            if p.office is not None and p.office not in offices:
+                errors.append(f"patterns[{i}].office: unknown office {p.office!r}")
+        if errors:
+            raise ValueError("; ".join(errors))
+        return self
