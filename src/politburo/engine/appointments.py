@@ -50,7 +50,7 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
             ok = appointer[:, k] & (j < n) & np.isfinite(value[rows, pick])
             idx = rows[ok]
             st.patron[idx, pick[ok]] = k
-            st.loyalty[idx, pick[ok]] = 0.6 + 0.3 * spec.organisation[k]
+            st.loyalty[idx, pick[ok]] = 0.7 + 0.3 * spec.organisation[k]
             value[idx, pick[ok]] = -np.inf
             notable = ok & (home[pick] >= 0)
             log.event(t, lg.APPOINT, notable & running, k, pick)

@@ -18,8 +18,8 @@ def delivery(spec: Spec, st: State) -> np.ndarray:
     valid = (pat >= 0) & ~np.take_along_axis(st.expelled, np.maximum(pat, 0), axis=1)
     pat_ideo = np.take_along_axis(st.ideology, np.maximum(pat, 0)[:, :, None], axis=1)
     steer = st.steered / st.members
-    d = p["appointment_strength"] * st.loyalty * (0.6 + 0.8 * steer)
-    d = d - 0.35 * distance(st.sentiment, pat_ideo)
+    d = p["appointment_strength"] * (0.5 + 0.5 * st.loyalty) * (1.0 + steer)
+    d = d - 0.2 * distance(st.sentiment, pat_ideo)
     return np.where(valid, np.clip(d, 0.0, 0.95), 0.0)
 
 

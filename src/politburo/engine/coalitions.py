@@ -17,8 +17,12 @@ def threat(spec: Spec, st: State, perceived: np.ndarray) -> np.ndarray:
     p = spec.params
     army = holds(spec, st, "army")
     dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
-    th = perceived * (1.0 + p["bonaparte_fear"] * army[:, None, :]) * (0.6 + 0.4 * dist)
-    valid = contender(st)[:, None, :] & ~np.eye(spec.L, dtype=bool)[None]
+    th = perceived * (1.0 + p["bonaparte_fear"] * army[:, None, :]) * (0.3 + 0.7 * dist)
+    # A rival who attacks me looms larger.
+    L = spec.L
+    attacks = st.target[:, None, :] == np.arange(L)[None, :, None]
+    th = th * (1.0 + 0.5 * attacks)
+    valid = contender(st)[:, None, :] & ~np.eye(L, dtype=bool)[None]
     return np.where(valid, th, -np.inf)
 
 
@@ -28,6 +32,7 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     L = spec.L
     rows = np.arange(st.B)[:, None]
     cols = np.arange(L)[None, :]
+    dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
     best = th.argmax(axis=2)
     best_val = th.max(axis=2)
     cur = st.target
@@ -36,7 +41,6 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     target = np.where(keep, cur, np.where(np.isfinite(best_val), best, -1))
     actor = ~st.expelled & ~st.submitted
     target = np.where(actor, target, -1)
-    dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
     allied = ((target[:, :, None] == target[:, None, :]) & (target[:, :, None] >= 0)
               & (dist <= p["alliance_distance"]) & actor[:, :, None] & actor[:, None, :])
     allied &= ~np.eye(L, dtype=bool)[None]

@@ -18,6 +18,8 @@ BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY = range(4)
 def _mark(st: State, mask: np.ndarray, who: np.ndarray, kind: int) -> None:
     rows = np.flatnonzero(mask)
     w = who[rows]
+    if kind < RECANTED:
+        st.last_sanction[rows, w] = st.month
     first = st.sanctions[rows, w, kind] < 0
     st.sanctions[rows[first], w[first], kind] = st.month
 
@@ -95,7 +97,7 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
         rung, office = next_rung(spec, st)
         motion = rung[rows, j]
         off = office[rows, j]
-        want &= motion >= 0
+        want &= (motion >= 0) & (st.month - st.last_sanction[rows, j] >= p["ladder_pause"])
         proposer = np.full(st.B, i)
         in_c = st.in_committee[rows, j]
         if kind & CONGRESS:

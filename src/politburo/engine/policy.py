@@ -67,6 +67,7 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray) -> np.
     lean = p["prestige_weight"] * (standing[:, :, None] - standing[:, None, :])
     lean += p["ideology_weight"] * (fit[:, None, :] - fit[:, :, None])
     lean -= p["severity"] * RUNG[np.maximum(rung, 0)][:, None, :]
+    lean += p["grounds_weight"] * (np.minimum(st.grounds, 2.0) - 1.0)[:, None, :]
     charge = st.faction * p["faction_ban"] * p["factionalism_charge"]
     lean += charge[:, None, :]
     lean += 0.5 * p["bonaparte_fear"] * holds(spec, st, "army")[:, None, :]
@@ -98,7 +99,7 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     press = holds(spec, st, "press")
     if p["polemics"] > 0:
         U[:, :, POLEMIC] = np.where(active & has_t,
-                                    amb * (0.5 * spec.oratory + 0.4 * press) - 0.6 * cau + 0.25, -np.inf)
+                                    amb * (0.5 * spec.oratory + 0.4 * press) - 0.6 * cau - 0.1, -np.inf)
     # Coalition strength in the committee as each leader perceives it.
     rows = np.arange(st.B)
     size = float(spec.committee_size[min(t, spec.months - 1)])
@@ -131,9 +132,13 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
         pe = estimate(spec, st, rung, office)
         thr = np.where(np.isfinite(th), th, 0.0)
         rel = thr / np.maximum(thr.max(axis=2, keepdims=True), 1e-9)
-        hostile = (st.target[:, None, :] == np.arange(L)[None, :, None]) | st.faction[:, None, :]
+        hostile = ((st.target[:, None, :] == np.arange(L)[None, :, None])
+                   & ((st.grounds > 0.5) | st.faction)[:, None, :])
+        mine = st.target[:, :, None] == np.arange(L)[None, None, :]
         value = rel + hostile
-        ok = (rung >= 0)[:, None, :] & ~np.eye(L, dtype=bool)[None] & ~st.allied
+        paused = (t - st.last_sanction) < p["ladder_pause"]
+        ok = ((rung >= 0) & ~paused)[:, None, :] & ~np.eye(L, dtype=bool)[None] & ~st.allied
+        ok &= mine | hostile
         ok &= ~((rung == lg.EXPEL)[:, None, :] & ~(st.faction & (p["faction_ban"] > 0))[:, None, :])
         um = np.where(ok, amb[:, :, None] * (pe - p["motion_threshold"]) * 3.0 * value, -np.inf)
         target_of = um.argmax(axis=2)

@@ -29,6 +29,8 @@ class State:
     exiled: np.ndarray
     submitted: np.ndarray  # recanted and not relapsed
     faction: np.ndarray
+    grounds: np.ndarray  # (B, L) pretext for sanctions given by a leader's own attacks
+    last_sanction: np.ndarray  # (B, L) month of the last rung suffered, -99 none
     removed: np.ndarray  # removed from the bureau by a vote (not a mere candidate)
     had_office: np.ndarray
     insight: np.ndarray  # (B, L, L) observer, observed
@@ -84,7 +86,7 @@ def initial_state(spec: Spec, B: int) -> State:
     def rep(a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, (B,) + a.shape).copy()
 
-    insight = np.full((L, L), p["insight"]) + (1 - p["insight"]) * 0.5 * spec.organisation[:, None]
+    insight = np.full((L, L), p["insight"]) + (1 - p["insight"]) * 0.2 * spec.organisation[:, None]
     np.fill_diagonal(insight, 1.0)
     in_committee = rep(spec.in_committee0.astype(bool))
     committee = np.zeros((B, L + 1), dtype=np.int64)
@@ -101,6 +103,8 @@ def initial_state(spec: Spec, B: int) -> State:
         exiled=np.zeros((B, L), dtype=bool),
         submitted=np.zeros((B, L), dtype=bool),
         faction=np.zeros((B, L), dtype=bool),
+        grounds=np.zeros((B, L)),
+        last_sanction=np.full((B, L), -99, dtype=np.int64),
         removed=np.zeros((B, L), dtype=bool),
         had_office=rep(np.isin(np.arange(L), spec.holder0)),
         insight=rep(np.minimum(insight, 1.0)),

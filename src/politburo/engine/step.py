@@ -37,6 +37,7 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
     polemics.polemics(spec, st, action == policy.POLEMIC, log, running)
     new_faction = (action == policy.FACTION) & ~st.faction
     st.faction |= new_faction
+    st.grounds += 1.5 * new_faction
     for i in range(spec.L):
         log.event(t, lg.FACTION, new_faction[:, i] & running, i, st.target[:, i])
     _shift(spec, st, action == policy.SHIFT, log, running)

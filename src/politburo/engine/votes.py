@@ -39,6 +39,9 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
     x = p["prestige_weight"] * (standing[rows, proposer] - standing[rows, target])
     x += p["ideology_weight"] * (fit_t - fit_p)
     x -= p["severity"] * RUNG[motion]
+    top = spec.power("top_party_office")[np.maximum(office, 0)] & (office >= 0)
+    x -= p["severity"] * top
+    x += p["grounds_weight"] * (np.minimum(st.grounds[rows, target], 2.0) - 1.0)
     charge = st.faction[rows, target] * p["faction_ban"] * p["factionalism_charge"]
     x += np.where(motion >= lg.REMOVE_BUREAU, charge, 0.5 * charge)
     army = holds(spec, st, "army")[rows, target]
