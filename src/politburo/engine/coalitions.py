@@ -12,16 +12,27 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
+def _popcount(x: np.ndarray) -> np.ndarray:
+    n = np.zeros_like(x)
+    y = x.copy()
+    while y.any():
+        n += y & 1
+        y >>= 1
+    return n
+
+
 def threat(spec: Spec, st: State, perceived: np.ndarray) -> np.ndarray:
     """(B, observer, observed) threat; -inf where the observed is no longer a contender."""
     p = spec.params
     army = holds(spec, st, "army")
     dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
-    th = perceived * (1.0 + p["bonaparte_fear"] * army[:, None, :]) * (0.3 + 0.7 * dist)
+    th = perceived * (1.0 + p["bonaparte_fear"] * army[:, None, :]) * (0.15 + dist)
     # A rival who attacks me looms larger.
     L = spec.L
     attacks = st.target[:, None, :] == np.arange(L)[None, :, None]
     th = th * (1.0 + 0.5 * attacks)
+    # A partner in the current coalition is not turned on lightly.
+    th = th * (1.0 - p["alliance_loyalty"] * st.allied)
     valid = contender(st)[:, None, :] & ~np.eye(L, dtype=bool)[None]
     return np.where(valid, th, -np.inf)
 
@@ -64,8 +75,7 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
         old[:, j] = ((st.target == j) & old_in) @ bits
     for j in range(L):
         grown = (masks[:, j] & ~old[:, j]) != 0
-        size = np.array([bin(x).count("1") for x in range(1 << L)])[masks[:, j]] if L <= 12 else None
-        ok = grown & (size >= 2 if size is not None else True)
+        ok = grown & (_popcount(masks[:, j]) >= 2)
         log.event(st.month, lg.COALITION, ok & running, j, masks[:, j])
     st.target = target
     st.allied = allied

@@ -8,46 +8,67 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
+def _onehot(st: State, who: np.ndarray, L: int) -> np.ndarray:
+    """(B, O, L) bool: office o is held (or patronised) by leader l."""
+    return who[:, :, None] == np.arange(L)[None, None, :]
+
+
+def _cached(st: State, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Office-derived arrays are recomputed only after offices change (motions clear the cache)."""
+    if key not in st.cache:
+        st.cache[key] = make()
+    return st.cache[key]
+
+
 def holds(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds in person an office with this power."""
-    offices = spec.power(power)
-    out = np.zeros((st.B, spec.L), dtype=bool)
-    for o in np.flatnonzero(offices):
-        h = st.holder[:, o]
-        ok = h >= 0
-        out[np.flatnonzero(ok), h[ok]] = True
-    return out
+    def make() -> np.ndarray:
+        return (_onehot(st, st.holder, spec.L) & spec.power(power)[None, :, None]).any(axis=1)
+    return _cached(st, ("holds", power), make)
 
 
 def controls(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds the power in person or through a client."""
-    out = holds(spec, st, power)
-    for o in np.flatnonzero(spec.power(power)):
-        p = st.office_patron[:, o]
-        ok = p >= 0
-        out[np.flatnonzero(ok), p[ok]] = True
-    return out
+    def make() -> np.ndarray:
+        client = (_onehot(st, st.office_patron, spec.L) & spec.power(power)[None, :, None]).any(axis=1)
+        return holds(spec, st, power) | client
+    return _cached(st, ("controls", power), make)
 
 
 def offices_held(spec: Spec, st: State) -> np.ndarray:
     """(B, L) number of offices held in person."""
-    out = np.zeros((st.B, spec.L), dtype=np.int64)
-    for o in range(spec.O):
-        h = st.holder[:, o]
-        ok = h >= 0
-        np.add.at(out, (np.flatnonzero(ok), h[ok]), 1)
-    return out
+    return _cached(st, ("held",), lambda: _onehot(st, st.holder, spec.L).sum(axis=1))
+
+
+def office_weight(spec: Spec, st: State, client: bool) -> np.ndarray:
+    """(B, L) visible weight of the offices each leader holds in person (or through clients)."""
+    from politburo.engine.spec import VISIBLE
+
+    def make() -> np.ndarray:
+        weight = (spec.powers * VISIBLE[None, :]).sum(axis=1)
+        who = st.office_patron if client else st.holder
+        return (_onehot(st, who, spec.L) * weight[None, :, None]).sum(axis=1)
+    return _cached(st, ("weight", client), make)
 
 
 def distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Euclidean distance between positions on the ideological axes (last axis)."""
-    return np.sqrt(((x - y) ** 2).sum(axis=-1))
+    d = x[..., 0] - y[..., 0]
+    acc = d * d
+    for a in range(1, x.shape[-1]):
+        d = x[..., a] - y[..., a]
+        acc = acc + d * d
+    return np.sqrt(acc)
 
 
 def party_line(st: State) -> np.ndarray:
     """(B, A) members' average sentiment, weighted by membership."""
+    if st.line_month == st.month:
+        return st.line
     w = st.members / st.members.sum(axis=1, keepdims=True)
-    return (st.sentiment * w[:, :, None]).sum(axis=1)
+    st.line = np.stack([(st.sentiment[:, :, a] * w).sum(axis=1) for a in range(st.sentiment.shape[2])], axis=1)
+    st.line_month = st.month
+    return st.line
 
 
 def alive(st: State) -> np.ndarray:
@@ -56,8 +77,8 @@ def alive(st: State) -> np.ndarray:
 
 
 def contender(st: State) -> np.ndarray:
-    """(B, L) leaders still in contention: not defeated, not submitted, not expelled."""
-    return (st.defeated < 0) & ~st.submitted & ~st.expelled
+    """(B, L) leaders still in contention: not voted out of the bureau, not submitted, not expelled."""
+    return ~st.removed & ~st.submitted & ~st.expelled
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

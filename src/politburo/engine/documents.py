@@ -34,7 +34,6 @@ def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray |
 def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
     """A document reaching the committee: forced release, or the committee's decision."""
     t = st.month
-    rows = np.arange(st.B)
     for d in range(len(spec.document_names)):
         if spec.doc_forced[d] == t:
             release(spec, st, d, np.ones(st.B, dtype=bool), 1.0)
@@ -79,6 +78,8 @@ def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running:
         share = (st.committee[rows, i] + np.einsum("bk,bk->b", st.allied[rows, i, :].astype(float), st.committee[:, :L])) / spec.committee_size[st.month]
         losing = share < 0.35
         st.prestige[rows[any_ & losing], i[any_ & losing]] -= p["desperation"]
+        # Publishing what the committee kept back defies party discipline: grounds against him.
+        st.grounds[rows[any_], i[any_]] += 1.5
         release(spec, st, d, any_, force)
         log.event(st.month, lg.PUBLISH, any_ & running, i, d, np.rint(force * 100).astype(np.int64))
     st.doc_force *= 1.0 - p["document_decay"]

@@ -20,3 +20,4 @@ def membership(spec: Spec, st: State) -> None:
     st.steered = st.steered * growth + added * steering[:, None]
     st.members = np.maximum(st.members * growth + added, 1.0)
     st.steered = np.minimum(st.steered, st.members)
+    st.line_month = -1

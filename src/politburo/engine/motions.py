@@ -9,8 +9,16 @@ from politburo.engine import bodies, votes
 from politburo.engine import log as lg
 from politburo.engine.rng import Streams
 from politburo.engine.spec import CONFERENCE, CONGRESS, PLENUM, Spec
-from politburo.engine.state import (EXILED, EXPELLED, LEFT_BUREAU, LEFT_COMMITTEE, LOST_OFFICE,
-                                    READMITTED, RECANTED, State)
+from politburo.engine.state import (
+    EXILED,
+    EXPELLED,
+    LEFT_BUREAU,
+    LEFT_COMMITTEE,
+    LOST_OFFICE,
+    READMITTED,
+    RECANTED,
+    State,
+)
 
 BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY = range(4)
 
@@ -29,6 +37,8 @@ def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer:
     """Carry out passed motions."""
     rows = np.arange(st.B)
     L = spec.L
+    if mask.any():
+        st.cache.clear()
     m = mask & (motion == lg.REPRIMAND)
     st.prestige[rows[m], target[m]] -= 0.06
     m = mask & (motion == lg.REMOVE_OFFICE) & (office >= 0)

@@ -16,6 +16,7 @@ PARAMETERS: dict[str, str] = {
     "bonaparte_fear": "extra threat felt from a leader who commands the army",
     # coalitions and polemics
     "alliance_distance": "largest ideological distance at which two leaders ally",
+    "alliance_loyalty": "discount on the threat a leader sees in his current allies",
     "target_hysteresis": "how much more threatening a new rival must look to switch target",
     "opportunist_cost": "prestige lost per unit of past enmity when allying with a former enemy",
     "polemics": "1 if public polemics are possible, 0 if not",
@@ -32,6 +33,7 @@ PARAMETERS: dict[str, str] = {
     "supermajority": "share of votes needed to expel a committee member",
     "faction_ban": "1 if a faction exposes its members to expulsion, 0 if not",
     "grounds_weight": "logit weight of the pretext a leader's own polemics and factions give his enemies",
+    "deviation": "monthly grounds given by a line far from the party's mood (a 'deviation')",
     "factionalism_charge": "logit bonus of a motion against a member of a banned faction",
     "ladder_pause": "months after a sanction before the next rung can be voted",
     "motion_threshold": "estimated chance of passing below which a leader will not propose",

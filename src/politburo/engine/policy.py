@@ -12,7 +12,7 @@ from politburo.engine.documents import benefit
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
-from politburo.engine.votes import RUNG
+from politburo.engine.votes import ALLY_COMMITMENT, RUNG
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
@@ -44,44 +44,47 @@ def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     return rung, best
 
 
-def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray) -> np.ndarray:
-    """(B, i, j): leader i's estimate that a motion of his against j would pass, as he perceives
-    the committee (clients of a patron he underrates look uncommitted to him)."""
+def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
+    perceives the committee (clients of a patron he underrates look uncommitted to him)."""
     p = spec.params
     L = spec.L
+    rows = np.arange(st.B)[:, None]
     size = float(spec.committee_size[min(st.month, spec.months - 1)])
-    eye = np.eye(L, dtype=bool)[None, :, None, :]
-    i_ = np.arange(L)[None, :, None, None]
-    j_ = np.arange(L)[None, None, :, None]
-    b_ = np.arange(L)[None, None, None, :]
+    j = np.maximum(cand, 0)  # (B, i)
+    i_ = np.arange(L)[None, :, None]
+    b_ = np.arange(L)[None, None, :]
+    j3 = j[:, :, None]
     al = st.allied
-    tb = st.target[:, None, None, :]
-    score = (3 * (b_ == i_) + 2 * al[:, :, None, :] + (tb == j_)
-             - 3 * (b_ == j_) - 2 * al[:, None, :, :] - (tb == i_))
-    s = np.sign(np.where(st.submitted[:, None, None, :] & (b_ != j_), 1, score))
-    del eye
+    tb = st.target[:, None, :]
+    score = (3 * (b_ == i_) + 2 * al + (tb == j3)
+             - 3 * (b_ == j3) - 2 * al[rows, j, :] - (tb == i_))
+    s = np.sign(np.where(st.submitted[:, None, :] & (b_ != j3), 1, score)) * ALLY_COMMITMENT
+    s = np.where(b_ == i_, 1.0, np.where(b_ == j3, -1.0, s))
     seats_seen = st.committee[:, None, :L] * st.insight  # (B, i, b)
     unaligned = size - seats_seen.sum(axis=2) - st.in_committee.sum(axis=1)[:, None]
     standing = st.prestige + 0.5 * st.heir
     fit = distance(st.ideology, party_line(st)[:, None, :])
-    lean = p["prestige_weight"] * (standing[:, :, None] - standing[:, None, :])
-    lean += p["ideology_weight"] * (fit[:, None, :] - fit[:, :, None])
-    lean -= p["severity"] * RUNG[np.maximum(rung, 0)][:, None, :]
-    lean += p["grounds_weight"] * (np.minimum(st.grounds, 2.0) - 1.0)[:, None, :]
-    charge = st.faction * p["faction_ban"] * p["factionalism_charge"]
-    lean += charge[:, None, :]
-    lean += 0.5 * p["bonaparte_fear"] * holds(spec, st, "army")[:, None, :]
+    rj = rung[rows, j]
+    lean = p["prestige_weight"] * (standing - standing[rows, j])
+    lean += p["ideology_weight"] * (fit[rows, j] - fit)
+    lean -= p["severity"] * RUNG[np.maximum(rj, 0)]
+    oj = office[rows, j]
+    top = spec.power("top_party_office")[np.maximum(oj, 0)] & (oj >= 0) & (rj == lg.REMOVE_OFFICE)
+    lean -= 2.0 * p["severity"] * top
+    lean += p["grounds_weight"] * (np.minimum(st.grounds[rows, j], 2.0) - 1.0)
+    lean += (st.faction * p["faction_ban"] * p["factionalism_charge"])[rows, j]
+    lean += 0.5 * p["bonaparte_fear"] * holds(spec, st, "army")[rows, j]
     for d in range(spec.doc_removal.shape[0]):
-        asks = (spec.doc_removal[d][None, :] == office) & (rung == lg.REMOVE_OFFICE)
-        lean += np.where(asks, p["removal_push"] * st.doc_force[:, d:d + 1], 0.0)[:, None, :]
-    member = (st.in_committee & ~st.expelled)[:, None, None, :]
-    side = ((seats_seen[:, :, None, :] + member) * s).sum(axis=3) / size
+        asks = (spec.doc_removal[d][j] == oj) & (rj == lg.REMOVE_OFFICE)
+        lean += np.where(asks, p["removal_push"] * st.doc_force[:, d:d + 1], 0.0)
+    member = (st.in_committee & ~st.expelled)[:, None, :]
+    side = ((seats_seen + member) * s).sum(axis=2) / size
     base = lean + p["bandwagon"] * side
-    blocs = seats_seen[:, :, None, :] * sigmoid(base[..., None] + p["bloc_discipline"] * s)
-    own = member * (s > 0)
-    yes = blocs.sum(axis=3) + own.sum(axis=3) + unaligned[:, :, None] * sigmoid(base)
-    needed = np.where(rung >= lg.REMOVE_COMMITTEE, p["supermajority"], 0.5)[:, None, :]
-    return sigmoid(12.0 * (yes / size - needed))
+    blocs = seats_seen * sigmoid(base[..., None] + p["bloc_discipline"] * s)
+    yes = blocs.sum(axis=2) + (member * (s > 0)).sum(axis=2) + unaligned * sigmoid(base)
+    needed = np.where(rj >= lg.REMOVE_COMMITTEE, p["supermajority"], 0.5)
+    return np.where(cand >= 0, sigmoid(12.0 * (yes / size - needed)), 0.0)
 
 
 def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndarray,
@@ -105,11 +108,15 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     size = float(spec.committee_size[min(t, spec.months - 1)])
     seen = st.committee[:, None, :L] * st.insight
     mine = (seen * (st.allied | np.eye(L, dtype=bool)[None])).sum(axis=2) / size
-    losing = mine < 0.45
-    can_faction = free & has_t & ~st.faction & st.allied.any(axis=2) & losing
+    losing = mine < 0.35
+    # Only an opposition organises: a coalition without the holder of the top office.
+    top = holds(spec, st, "top_party_office")
+    leadership = top | np.einsum("bik,bk->bi", st.allied.astype(np.int64), top.astype(np.int64)).astype(bool)
+    can_faction = free & has_t & ~st.faction & st.allied.any(axis=2) & losing & ~leadership
     U[:, :, FACTION] = np.where(can_faction, p["faction_drive"] * amb - cau * p["faction_ban"], -np.inf)
-    line = party_line(st)
-    gap = line[:, None, :] - st.ideology
+    from politburo.engine.world import desired_position
+
+    gap = desired_position(st) - st.ideology
     dist = np.sqrt((gap ** 2).sum(axis=2))
     step = np.minimum(dist, p["shift_step"])
     gain = 3.0 * amb * step
@@ -125,24 +132,37 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
         b = benefit(spec, st, d)
         open_ = (st.doc_force[:, d] < 0.5)[:, None]
         U[:, :, PUBLISH] = np.where(active & open_ & (b > 0),
-                                    4.0 * b * amb - p["desperation"] * losing * 2.0 - 0.2, U[:, :, PUBLISH])
+                                    4.0 * b * amb - p["desperation"] * losing * 2.0 - cau - 0.2,
+                                    U[:, :, PUBLISH])
     target_of = np.full((st.B, L), -1)
     rung, office = next_rung(spec, st)
     if meeting:
-        pe = estimate(spec, st, rung, office)
+        # Candidates: his coalition's target, and the most threatening rival attacking him
+        # who has given grounds (polemics, a faction).
+        paused = (t - st.last_sanction) < p["ladder_pause"]
+        open_ = (rung >= 0) & ~paused
+        open_ &= ~((rung == lg.EXPEL) & ~(st.faction & (p["faction_ban"] > 0)))
+        eye = np.eye(L, dtype=bool)[None]
+        hostile = ((st.target[:, None, :] == np.arange(L)[None, :, None])
+                   & ((st.grounds > 0.5) | st.faction)[:, None, :] & ~eye & ~st.allied)
         thr = np.where(np.isfinite(th), th, 0.0)
         rel = thr / np.maximum(thr.max(axis=2, keepdims=True), 1e-9)
-        hostile = ((st.target[:, None, :] == np.arange(L)[None, :, None])
-                   & ((st.grounds > 0.5) | st.faction)[:, None, :])
-        mine = st.target[:, :, None] == np.arange(L)[None, None, :]
-        value = rel + hostile
-        paused = (t - st.last_sanction) < p["ladder_pause"]
-        ok = ((rung >= 0) & ~paused)[:, None, :] & ~np.eye(L, dtype=bool)[None] & ~st.allied
-        ok &= mine | hostile
-        ok &= ~((rung == lg.EXPEL)[:, None, :] & ~(st.faction & (p["faction_ban"] > 0))[:, None, :])
-        um = np.where(ok, amb[:, :, None] * (pe - p["motion_threshold"]) * 3.0 * value, -np.inf)
-        target_of = um.argmax(axis=2)
-        U[:, :, MOTION] = np.where(free, um.max(axis=2), -np.inf)
+        h_score = np.where(hostile & open_[:, None, :], rel, -1.0)
+        h_best = h_score.argmax(axis=2)
+        h_cand = np.where(h_score.max(axis=2) >= 0, h_best, -1)
+        tc = np.maximum(st.target, 0)
+        own_ok = (st.target >= 0) & open_[rows[:, None], tc]
+        own_cand = np.where(own_ok, st.target, -1)
+        best_u = np.full((st.B, L), -np.inf)
+        for cand in (own_cand, h_cand):
+            pe = estimate(spec, st, rung, office, cand)
+            c = np.maximum(cand, 0)
+            value = rel[rows[:, None], np.arange(L)[None, :], c] + hostile[rows[:, None], np.arange(L)[None, :], c]
+            um = np.where(cand >= 0, amb * (pe - p["motion_threshold"]) * 3.0 * value, -np.inf)
+            better = um > best_u
+            target_of = np.where(better, cand, target_of)
+            best_u = np.where(better, um, best_u)
+        U[:, :, MOTION] = np.where(free, best_u, -np.inf)
         target_of = np.where(np.isfinite(U[:, :, MOTION]), target_of, -1)
     noise = p["policy_noise"] * rng.gumbel("policy", t, (L, len(ACTIONS)))
     action = np.where(np.isfinite(U), U + noise, -np.inf).argmax(axis=2)

@@ -22,7 +22,7 @@ VISIBLE_WEIGHT: dict[str, float] = {
     "army": 0.9,
     "international": 0.5,
     "press": 0.35,
-    "city_machine": 0.35,
+    "city_machine": 0.5,
     "government": 0.35,
     "mass_organisation": 0.25,
     "chair": 0.2,

@@ -26,12 +26,21 @@ def _mix(z: np.ndarray) -> np.ndarray:
     return z ^ (z >> np.uint64(31))
 
 
+_KEYS: dict[tuple[int, str, int, int], np.uint64] = {}
+
+
 def _key(seed: int, purpose: str, month: int, sub: int) -> np.uint64:
+    cached = _KEYS.get((seed, purpose, month, sub))
+    if cached is not None:
+        return cached
+    if len(_KEYS) > 200_000:
+        _KEYS.clear()
     parts = np.array([seed & 0xFFFFFFFFFFFFFFFF, PURPOSE_ID[purpose], month + 1, sub + 1], dtype=np.uint64)
     k = np.uint64(0)
     with np.errstate(over="ignore"):
         for p in parts:
             k = _mix(np.array([k ^ (p * _GOLD)], dtype=np.uint64))[0]
+    _KEYS[(seed, purpose, month, sub)] = k
     return k
 
 
@@ -46,7 +55,8 @@ class Streams:
         n = int(np.prod(tail)) if tail else 1
         key = _key(self.seed, purpose, month, sub)
         idx = np.arange(n, dtype=np.uint64) * _GOLD
-        x = _mix(_mix(self.reps[:, None] ^ key) + idx[None, :])
+        with np.errstate(over="ignore"):
+            x = _mix((self.reps[:, None] ^ key) + idx[None, :])
         u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
         return u.reshape((len(self.reps),) + tail)
 

@@ -82,7 +82,7 @@ class Spec:
         return len(self.region_names)
 
     @property
-    def O(self) -> int:  # noqa: E743
+    def O(self) -> int:
         return len(self.office_names)
 
     def power(self, name: str) -> np.ndarray:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -60,7 +60,10 @@ class State:
     winner: np.ndarray  # (B,) -1
     victory: np.ndarray  # (B,) month, -1
     coalition_first: np.ndarray  # (B, L, L) first month i and k were allied, -1
+    line: np.ndarray  # (B, A) the party's mood this month (a cache; see common.party_line)
+    line_month: int
     office_lost: np.ndarray  # (B, O) month the office was first taken from its holder, -1
+    cache: dict = field(default_factory=dict)  # office-derived arrays; cleared when offices change
 
     @property
     def B(self) -> int:
@@ -75,6 +78,7 @@ class State:
         for f in fields(self):
             v = getattr(self, f.name)
             out[f.name] = v[idx].copy() if isinstance(v, np.ndarray) else v
+        out["cache"] = {}
         return State(**out)
 
 
@@ -86,7 +90,7 @@ def initial_state(spec: Spec, B: int) -> State:
     def rep(a: np.ndarray) -> np.ndarray:
         return np.broadcast_to(a, (B,) + a.shape).copy()
 
-    insight = np.full((L, L), p["insight"]) + (1 - p["insight"]) * 0.2 * spec.organisation[:, None]
+    insight = np.full((L, L), p["insight"]) + (1 - p["insight"]) * 0.6 * spec.organisation[:, None] ** 4
     np.fill_diagonal(insight, 1.0)
     in_committee = rep(spec.in_committee0.astype(bool))
     committee = np.zeros((B, L + 1), dtype=np.int64)
@@ -130,6 +134,8 @@ def initial_state(spec: Spec, B: int) -> State:
         victory=np.full(B, -1),
         coalition_first=np.full((B, L, L), -1, dtype=np.int64),
         office_lost=np.full((B, O), -1, dtype=np.int64),
+        line=np.zeros((B, len(spec.axis_names))),
+        line_month=-1,
     )
     from politburo.engine.bodies import seed_bodies
 

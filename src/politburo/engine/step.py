@@ -6,9 +6,20 @@ from __future__ import annotations
 
 import numpy as np
 
-from politburo.engine import appointments, ceremonies, coalitions, documents, membership
+from politburo.engine import (
+    appointments,
+    ceremonies,
+    coalitions,
+    documents,
+    membership,
+    motions,
+    outcome,
+    perception,
+    polemics,
+    policy,
+    world,
+)
 from politburo.engine import log as lg
-from politburo.engine import motions, outcome, perception, policy, polemics, world
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -40,7 +51,7 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
     st.grounds += 1.5 * new_faction
     for i in range(spec.L):
         log.event(t, lg.FACTION, new_faction[:, i] & running, i, st.target[:, i])
-    _shift(spec, st, action == policy.SHIFT, log, running)
+    world.shift(spec, st, action == policy.SHIFT, log, running)
     motions.recant(spec, st, action == policy.RECANT, log, running)
     documents.publish(spec, st, action == policy.PUBLISH, log, running)
     if meeting:
@@ -53,25 +64,6 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
         record(spec, st, series, perceived, actual)
     st.month = t + 1
     return masks
-
-
-def _shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    """Move toward the party's mood on the axes; the cost was weighed by the policy."""
-    from politburo.engine.common import party_line
-
-    p = spec.params
-    gap = party_line(st)[:, None, :] - st.ideology
-    dist = np.sqrt((gap ** 2).sum(axis=2, keepdims=True))
-    move = gap / np.maximum(dist, 1e-9) * np.minimum(dist, p["shift_step"])
-    before = np.sign(st.ideology)
-    st.ideology = np.where(who[:, :, None], st.ideology + move, st.ideology)
-    cost = p["shift_cost"] * spec.rigidity[None, :] * np.minimum(dist[:, :, 0], p["shift_step"])
-    st.prestige -= np.where(who, cost, 0.0)
-    crossed = who[:, :, None] & (np.sign(st.ideology) != before) & (before != 0)
-    for i in range(spec.L):
-        for a in range(len(spec.axis_names)):
-            side = np.where(st.ideology[:, i, a] < 0, 0, 1)
-            log.event(st.month, lg.SHIFT, crossed[:, i, a] & running, i, a, side)
 
 
 def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: np.ndarray) -> None:

@@ -11,6 +11,7 @@ from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
+ALLY_COMMITMENT = 0.5
 RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
 
 
@@ -24,7 +25,10 @@ def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
              - 3 * (b == target[:, None]) - 2 * st.allied[rows, target, :]
              - (st.target == proposer[:, None]))
     score = np.where(st.submitted & (b != target[:, None]), 1, score)  # the submitted vote with the line
-    return np.sign(score)
+    # Proposer and target are fully committed; their allies and enemies half as much.
+    s = np.sign(score) * ALLY_COMMITMENT
+    s = np.where(b == proposer[:, None], 1.0, s)
+    return np.where(b == target[:, None], -1.0, s)
 
 
 def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
@@ -40,7 +44,7 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
     x += p["ideology_weight"] * (fit_t - fit_p)
     x -= p["severity"] * RUNG[motion]
     top = spec.power("top_party_office")[np.maximum(office, 0)] & (office >= 0)
-    x -= p["severity"] * top
+    x -= 2.0 * p["severity"] * top
     x += p["grounds_weight"] * (np.minimum(st.grounds[rows, target], 2.0) - 1.0)
     charge = st.faction[rows, target] * p["faction_ban"] * p["factionalism_charge"]
     x += np.where(motion >= lg.REMOVE_BUREAU, charge, 0.5 * charge)

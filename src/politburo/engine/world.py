@@ -29,10 +29,40 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     st.sentiment += p["sentiment_drift"] * (goal - st.sentiment)
     st.sentiment += spec.high_appeal * 0.3 * (1.0 - st.sentiment)
     np.clip(st.sentiment, -1.0, 1.0, out=st.sentiment)
+    st.line_month = -1
     # Standing follows fit with the party's mood, the appeal of each axis, and reverts slowly.
     fit = -distance(st.ideology, party_line(st)[:, None, :])
     fit -= fit.mean(axis=1, keepdims=True)
     appeal = (st.ideology * spec.high_appeal).sum(axis=2)
-    st.prestige += 0.015 * fit + appeal + 0.01 * (spec.prestige0 - st.prestige)
+    st.prestige += 0.015 * fit + appeal + 0.03 * (spec.prestige0 - st.prestige)
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
     st.heir *= 0.99
+
+
+def desired_position(st: State) -> np.ndarray:
+    """(B, L, A) where a leader would like to stand: with the party's mood, but set apart from
+    his main rival on the side the mood leans (a centrist attacking the right moves left)."""
+    line = party_line(st)[:, None, :]
+    rows = np.arange(st.B)[:, None]
+    rival = st.ideology[rows, np.maximum(st.target, 0)]
+    apart = np.where((st.target >= 0)[:, :, None], 0.5 * (line - rival), 0.0)
+    return np.clip(line + apart, -1.0, 1.0)
+
+
+def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
+    """Move toward the desired position; the cost was weighed by the policy."""
+    p = spec.params
+    gap = desired_position(st) - st.ideology
+    dist = np.sqrt((gap ** 2).sum(axis=2, keepdims=True))
+    move = gap / np.maximum(dist, 1e-9) * np.minimum(dist, p["shift_step"])
+    before = np.sign(st.ideology)
+    st.ideology = np.where(who[:, :, None], st.ideology + move, st.ideology)
+    cost = p["shift_cost"] * spec.rigidity[None, :] * np.minimum(dist[:, :, 0], p["shift_step"])
+    st.prestige -= np.where(who, cost, 0.0)
+    crossed = who[:, :, None] & (np.sign(st.ideology) != before) & (before != 0)
+    for i in range(spec.L):
+        for a in range(len(spec.axis_names)):
+            side = np.where(st.ideology[:, i, a] < 0, 0, 1)
+            log.event(st.month, lg.SHIFT, crossed[:, i, a] & running, i, a, side)
+
+

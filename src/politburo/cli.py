@@ -1,0 +1,471 @@
+"""The `politburo` command line: a thin Typer + Rich layer over the library API.
+
+It parses options, calls `politburo.api` / `politburo.fidelity` / `politburo.loader`, and
+prints what they return; it adds nothing to the model. Results and tables go to stdout (only
+JSON with `--json`); progress bars and errors go to stderr. Every bad input ends with one line
+per problem on stderr and exit code 2, never a traceback.
+"""
+
+import json
+import os
+import secrets
+import shlex
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
+from rich.table import Table
+from rich.text import Text
+
+from politburo import __version__
+from politburo.api import EnsembleResult, RunResult, ensemble, simulate
+from politburo.fidelity import PatternResult, fidelity
+from politburo.loader import ScenarioError, builtin_names, load_scenario
+from politburo.schema import Scenario
+
+__all__ = ["app", "main"]
+
+MAX_SEED = 2**63 - 1
+OUT_FILES = ("runs.parquet", "votes.parquet")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+app = typer.Typer(
+    name="politburo",
+    help="Simulate, play and explain the struggle for power in a one-party state.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+)
+
+# ------------------------------------------------------------------ options shared by commands
+
+ScenarioOpt = Annotated[str, typer.Option(
+    "--scenario", "-s", metavar="NAME|FILE", help="A built-in scenario name or a scenario TOML file.")]
+SetOpt = Annotated[list[str] | None, typer.Option(
+    "--set", metavar="PATH=VALUE",
+    help="Override one scenario value, e.g. parameters.insight=0.5 or leaders.stalin.rigidity=0.3 "
+         "(repeatable).")]
+FactorOpt = Annotated[list[str] | None, typer.Option(
+    "--factor", metavar="NAME=off", help="Switch one of the scenario's factors off (repeatable).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout, nothing else.")]
+
+
+# ------------------------------------------------------------------ input parsing and errors
+
+
+def _say(console: Console, line: str) -> None:
+    """One line, printed as is: no markup, no highlighting, no wrapping at the console width."""
+    console.print(Text(line), soft_wrap=True)
+
+
+@contextmanager
+def _reported() -> Iterator[None]:
+    """Turn a ScenarioError (bad scenario, option or value) into one stderr line per problem
+    and exit code 2."""
+    try:
+        yield
+    except ScenarioError as exc:
+        for problem in exc.problems or ["invalid input"]:
+            _say(err, f"politburo: {exc.where}: {problem}")
+        raise typer.Exit(2) from None
+
+
+def _integer(option: str, text: str, what: str) -> int:
+    try:
+        return int(text.strip())
+    except ValueError:
+        raise ScenarioError(option, [f"{what} must be an integer, not {text!r}"]) from None
+
+
+def _seed(text: str | None) -> int:
+    """The seed as given, or a fresh random one (printed with the run, so it can be repeated)."""
+    if text is None:
+        return secrets.randbelow(2**32)
+    seed = _integer("--seed", text, "seed")
+    if not 0 <= seed <= MAX_SEED:
+        raise ScenarioError("--seed", [f"seed must be between 0 and 2**63-1, not {seed}"])
+    return seed
+
+
+def _positive(option: str, text: str, what: str) -> int:
+    value = _integer(option, text, what)
+    if value <= 0:
+        raise ScenarioError(option, [f"{what} must be a positive integer, not {value}"])
+    return value
+
+
+def _factors_off(items: list[str] | None) -> list[str]:
+    names = []
+    for item in items or []:
+        name, sep, state = item.partition("=")
+        if not sep or not name.strip() or state.strip() != "off":
+            raise ScenarioError("--factor", [f"{item!r} is not NAME=off (a factor can only be switched off)"])
+        names.append(name.strip())
+    return names
+
+
+def _load(source: str, overrides: list[str] | None = None, factors_off: list[str] | None = None) -> Scenario:
+    """`load_scenario`, with file-system errors reported like scenario problems."""
+    try:
+        return load_scenario(source, list(overrides or []), list(factors_off or []))
+    except UnicodeDecodeError:
+        raise ScenarioError(source, ["not a UTF-8 text file"]) from None
+    except OSError as exc:
+        raise ScenarioError(source, [exc.strerror or str(exc)]) from None
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+# ------------------------------------------------------------------ progress on stderr
+
+
+class _RateColumn(ProgressColumn):
+    """Runs per second and time left, from the average rate so far (updates come per batch)."""
+
+    def render(self, task: Task) -> Text:
+        elapsed = task.finished_time if task.finished else task.elapsed
+        if not elapsed or not task.completed:
+            return Text("? runs/s", style="progress.data.speed")
+        rate = task.completed / elapsed
+        if task.finished:
+            return Text(f"{rate:,.0f} runs/s, done in {elapsed:.1f}s", style="progress.data.speed")
+        left = (task.total or 0) - task.completed
+        return Text(f"{rate:,.0f} runs/s, {left / rate:.0f}s left", style="progress.data.speed")
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; yields the callback the library calls with each batch's size."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
+               _RateColumn())
+    with Progress(*columns, console=err) as progress:
+        task = progress.add_task(label, total=total)
+        yield lambda n: progress.advance(task, n)
+
+
+# ------------------------------------------------------------------ --out: parquet files, atomically
+
+
+def _prepare_out(text: str) -> tuple[Path, Path]:
+    """Check that DIR can be written, and make an empty temporary directory next to it."""
+    target = Path(os.path.abspath(os.path.expanduser(text)))
+    if target.exists() and not target.is_dir():
+        raise ScenarioError("--out", [f"{text} exists and is not a directory"])
+    if target.is_dir() and not os.access(target, os.W_OK | os.X_OK):
+        raise ScenarioError("--out", [f"cannot write to {text}: permission denied"])
+    parent = target.parent
+    if not parent.is_dir():
+        raise ScenarioError("--out", [f"cannot create {text}: {parent} does not exist"])
+    try:
+        tmp = Path(tempfile.mkdtemp(prefix=f".{target.name or 'out'}.", suffix=".tmp", dir=parent))
+    except OSError as exc:
+        raise ScenarioError("--out", [f"cannot create {text}: {exc.strerror or exc}"]) from None
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)
+    return target, tmp
+
+
+def _write_out(result: EnsembleResult, target: Path, tmp: Path, text: str) -> None:
+    """Write both tables into `tmp`, then move them into place: a new DIR is renamed in whole;
+    in an existing DIR each file is replaced atomically."""
+    import pyarrow.parquet as pq
+
+    try:
+        pq.write_table(result.runs_table(), tmp / OUT_FILES[0])
+        pq.write_table(result.votes_table(), tmp / OUT_FILES[1])
+        if target.is_dir():
+            for name in OUT_FILES:
+                os.replace(tmp / name, target / name)
+            tmp.rmdir()
+        else:
+            os.rename(tmp, target)
+    except OSError as exc:
+        raise ScenarioError("--out", [f"cannot write to {text}: {exc.strerror or exc}"]) from None
+
+
+def _duckdb_hint(target: Path) -> str:
+    runs = str(target / OUT_FILES[0]).replace("'", "''")
+    sql = f"select winner, count(*) as runs from '{runs}' group by 1 order by 2 desc"
+    quoted = f'"{sql}"' if not set(sql) & set('"$`\\!') else shlex.quote(sql)
+    return f"Query them with DuckDB: duckdb -c {quoted}"
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _cell(value: str) -> Text:
+    return Text(value)
+
+
+def _render_run(res: RunResult) -> None:
+    _say(out, f"{res.scenario}, seed {res.seed}")
+    out.print()
+    for _, date, sentence in res.chronicle:
+        out.print(Text.assemble((date, "bold"), " — ", sentence), soft_wrap=True)
+    out.print()
+    table = Table(title="Final standings", title_justify="left")
+    table.add_column("Leader", no_wrap=True)
+    table.add_column("Status")
+    table.add_column("Offices")
+    for name in ("Prestige", "Heir legitimacy", "Committee share"):
+        table.add_column(name, justify="right")
+    for s in res.standings:
+        table.add_row(_cell(s["leader"]), _cell(s["status"]), _cell(", ".join(s["offices"]) or "—"),
+                      f"{s['prestige']:.2f}", f"{s['heir_legitimacy']:.2f}", f"{s['committee_share']:.0%}")
+    out.print(table)
+    out.print()
+    if res.winner is not None:
+        _say(out, f"{res.winner} won in {res.victory_date}")
+    else:
+        end = res.spec.date(res.spec.months - 1)
+        _say(out, f"No one won by {end}: the run ends as an oligarchy")
+    if res.elimination_order:
+        _say(out, "Elimination order: " + " > ".join(res.elimination_order))
+    else:
+        _say(out, "Elimination order: no one was eliminated")
+
+
+def _bar(fraction: float, width: int = 40) -> str:
+    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
+    full, part = divmod(eighths, 8)
+    return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[part]
+
+
+def _render_ensemble(result: EnsembleResult, summary: dict[str, Any]) -> None:
+    rates: dict[str, dict[str, float]] = summary["win_rates"]
+    by_decisive: dict[str, float] = summary["win_rates_by_decisive_date"]
+    median: dict[str, str | None] = summary["median_victory"]
+    decisive = summary["decisive_date"]
+    order = sorted(rates, key=lambda k: (k == "nobody", -rates[k]["rate"]))
+
+    _say(out, f"{summary['scenario']}: {result.runs:,} runs, seed {result.seed}")
+    out.print()
+    table = Table(title="Who wins", title_justify="left")
+    table.add_column("Leader", no_wrap=True)
+    table.add_column("Wins", justify="right", no_wrap=True)
+    table.add_column("Rate", justify="right", no_wrap=True)
+    table.add_column("95% interval", justify="right", no_wrap=True)
+    table.add_column(f"By {decisive}", justify="right")
+    table.add_column("Median victory", justify="right")
+    for key in order:
+        r = rates[key]
+        label = "no one" if key == "nobody" else key
+        by = f"{by_decisive[key]:.1%}" if key in by_decisive else "—"
+        table.add_row(_cell(label), f"{int(r['count']):,}", f"{r['rate']:.1%}",
+                      f"{100 * r['low']:.1f}–{100 * r['high']:.1f}%", by, _cell(median.get(key) or "—"))
+    out.print(table)
+    out.print()
+
+    chart = Table.grid(padding=(0, 1))
+    chart.add_column(no_wrap=True)
+    chart.add_column(no_wrap=True)
+    chart.add_column(justify="right", no_wrap=True)
+    for key in order:
+        label = "no one" if key == "nobody" else key
+        chart.add_row(_cell(label), Text(_bar(rates[key]["rate"]), style="cyan"), f"{rates[key]['rate']:.1%}")
+    out.print(Text("Win rates", style="italic"))
+    out.print(chart)
+    out.print()
+
+    orders = Table(title="Most common elimination orders", title_justify="left")
+    orders.add_column("Runs", justify="right")
+    orders.add_column("Share", justify="right")
+    orders.add_column("Order (first out first)")
+    for row in summary["elimination_orders"]:
+        orders.add_row(f"{row['runs']:,}", f"{row['runs'] / result.runs:.1%}", _cell(row["order"]))
+    out.print(orders)
+
+
+def _render_fidelity(results: list[PatternResult]) -> None:
+    table = Table(title="Fidelity patterns", title_justify="left", expand=True)
+    table.add_column("#", justify="right", no_wrap=True)
+    table.add_column("Pattern", ratio=3, overflow="fold")
+    table.add_column("Observed", justify="right", no_wrap=True)
+    table.add_column("Band", no_wrap=True)
+    table.add_column("Result", no_wrap=True)
+    table.add_column("Detail", ratio=2, overflow="fold")
+    for r in results:
+        verdict = Text("PASS", style="green") if r.passed else Text("FAIL", style="bold red")
+        table.add_row(str(r.id), _cell(r.text), f"{r.observed:.1%}", _cell(r.band), verdict, _cell(r.detail))
+    out.print(table)
+    passed = sum(r.passed for r in results)
+    _say(out, f"{passed} of {len(results)} patterns hold")
+
+
+# ------------------------------------------------------------------ commands
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"politburo {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Simulate, play and explain the struggle for power in a one-party state."""
+
+
+@app.command()
+def run(
+    scenario: ScenarioOpt = "soviet-1924",
+    seed: Annotated[str | None, typer.Option(
+        "--seed", metavar="N", help="Random seed (default: a fresh one, printed with the run).")] = None,
+    as_json: JsonOpt = False,
+    set_: SetOpt = None,
+    factor: FactorOpt = None,
+) -> None:
+    """Simulate one run and tell its story: chronicle, final standings, winner."""
+    with _reported():
+        seed_value = _seed(seed)
+        sc = _load(scenario, set_, _factors_off(factor))
+        res = simulate(sc, seed_value)
+    if as_json:
+        _print_json(res.to_dict())
+    else:
+        _render_run(res)
+
+
+@app.command(name="ensemble")
+def ensemble_cmd(
+    scenario: ScenarioOpt = "soviet-1924",
+    runs: Annotated[str, typer.Option("--runs", metavar="N", help="Number of runs.")] = "1000",
+    seed: Annotated[str, typer.Option("--seed", metavar="N", help="Random seed.")] = "0",
+    batch_size: Annotated[str, typer.Option(
+        "--batch-size", metavar="N", help="Runs simulated together (results do not depend on it).")] = "2000",
+    as_json: JsonOpt = False,
+    out_dir: Annotated[str | None, typer.Option(
+        "--out", metavar="DIR", help="Write runs.parquet and votes.parquet into DIR.")] = None,
+    set_: SetOpt = None,
+    factor: FactorOpt = None,
+) -> None:
+    """Run many replicates and summarise who wins, when, and in what order rivals fall."""
+    with _reported():
+        seed_value = _seed(seed)
+        n_runs = _positive("--runs", runs, "the number of runs")
+        batch = _positive("--batch-size", batch_size, "batch size")
+        sc = _load(scenario, set_, _factors_off(factor))
+        target, tmp = _prepare_out(out_dir) if out_dir is not None else (None, None)
+        try:
+            with _progress(n_runs, "Ensemble") as advance:
+                result = ensemble(sc, n_runs, seed_value, batch, progress=advance)
+            if target is not None and tmp is not None and out_dir is not None:
+                _write_out(result, target, tmp, out_dir)
+        finally:
+            if tmp is not None and tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+    summary = result.summary()
+    if as_json:
+        _print_json(summary)
+    else:
+        _render_ensemble(result, summary)
+    if target is not None:
+        console = err if as_json else out
+        if not as_json:
+            console.print()
+        _say(console, f"Wrote {OUT_FILES[0]} ({result.runs:,} runs) and {OUT_FILES[1]} "
+                      f"({len(result.votes['run']):,} votes) to {target}")
+        _say(console, _duckdb_hint(target))
+
+
+@app.command(name="fidelity")
+def fidelity_cmd(
+    scenario: ScenarioOpt = "soviet-1924",
+    runs: Annotated[str, typer.Option("--runs", metavar="N", help="Runs per ensemble.")] = "2000",
+    seed: Annotated[str, typer.Option("--seed", metavar="N", help="Random seed.")] = "0",
+    as_json: JsonOpt = False,
+    set_: SetOpt = None,
+    factor: FactorOpt = None,
+) -> None:
+    """Check the scenario's calibration patterns against an ensemble (exit 1 if any fails)."""
+    with _reported():
+        seed_value = _seed(seed)
+        n_runs = _positive("--runs", runs, "the number of runs")
+        factors_off = _factors_off(factor)
+        sc = _load(scenario, set_, factors_off)
+        ensembles = 2 if any(p.kind == "all_factors_off" for p in sc.patterns) else 1
+        with _progress(ensembles * n_runs, "Fidelity") as advance:
+            results = fidelity(scenario, list(set_ or []), factors_off, n_runs, seed_value, progress=advance)
+    if as_json:
+        _print_json([r.to_dict() for r in results])
+    else:
+        _render_fidelity(results)
+    if not all(r.passed for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def scenarios() -> None:
+    """List the built-in scenarios (exit 2 if one of them does not load)."""
+    table = Table(title="Built-in scenarios", title_justify="left")
+    table.add_column("Name", no_wrap=True)
+    table.add_column("Title")
+    table.add_column("Description")
+    broken: list[ScenarioError] = []
+    for name in builtin_names():
+        try:
+            meta = _load(name).scenario
+        except ScenarioError as exc:
+            broken.append(ScenarioError(name, exc.problems))
+            continue
+        table.add_row(_cell(name), _cell(meta.title), _cell(meta.description))
+    out.print(table)
+    for error in broken:
+        for problem in error.problems:
+            _say(err, f"politburo: {error.where}: {problem}")
+    if broken:
+        raise typer.Exit(2)
+
+
+@app.command()
+def check(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="The scenario TOML file to validate.")],
+) -> None:
+    """Validate a scenario file and list every problem with its key path."""
+    problems: list[str] = []
+    sc: Scenario | None = None
+    if not Path(file).exists() and file not in builtin_names():
+        problems.append("no such file")
+    else:
+        try:
+            sc = _load(file)
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+    if sc is not None:
+        for name in sc.factors:  # each factor, switched off, must still give a valid scenario
+            try:
+                _load(file, factors_off=[name])
+            except ScenarioError as exc:
+                problems.extend(f"factors.{name}: switched off: {p}" for p in exc.problems)
+    if problems:
+        for problem in problems:
+            _say(err, f"{file}: {problem}")
+        raise typer.Exit(2)
+    assert sc is not None
+    _say(out, f"{file}: ok ({len(sc.leaders)} leaders, {len(sc.regions)} regions, "
+              f"{len(sc.events)} events, {len(sc.factors)} factors)")
+
+
+def main() -> None:
+    """Entry point of the `politburo` script."""
+    app(prog_name="politburo")
+
+
+if __name__ == "__main__":
+    main()
