@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from politburo.schema import Scenario
+from politburo.schema import Scenario, cross_check
 
 
 class ScenarioError(ValueError):
@@ -62,19 +62,20 @@ def _loc(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
 
 
 def validate(raw: dict[str, Any], where: str) -> Scenario:
+    """Validate raw scenario data; every problem found is reported at once, with its key path."""
+    problems: list[str] = []
+    scenario: Scenario | None = None
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        problems = []
         for err in exc.errors():
             msg = err["msg"].removeprefix("Value error, ")
             msg = msg.replace("Extra inputs are not permitted", "unknown key")
-            if err["loc"]:
-                problems.append(f"{_loc(raw, tuple(err['loc']))}: {msg}")
-            else:
-                problems.extend(msg.split("; "))
-        raise ScenarioError(where, problems) from None
-    _check_factors(scenario, raw, where)
+            problems.append(f"{_loc(raw, tuple(err['loc']))}: {msg}" if err["loc"] else msg)
+    problems += cross_check(raw)
+    problems += _factor_problems(raw, check_values=scenario is not None)
+    if problems or scenario is None:
+        raise ScenarioError(where, list(dict.fromkeys(problems)))
     return scenario
 
 
@@ -95,7 +96,7 @@ def _resolve(raw: dict[str, Any], path: str) -> tuple[Any, Any]:
             if not match:
                 raise KeyError(f"no item with id {key!r} in {'.'.join(keys[:i])}")
             if last:
-                raise KeyError(f"{path} names a whole item; name one of its fields")
+                raise KeyError("names a whole item; name one of its fields")
             node = match[0]
         else:
             raise KeyError(f"{'.'.join(keys[:i])} has no field {key!r}")
@@ -112,24 +113,42 @@ def _set(raw: dict[str, Any], path: str, value: Any) -> None:
     if isinstance(old, dict) and "value" in old and not isinstance(value, dict):
         container, key, old = old, "value", old["value"]
     if isinstance(old, bool) and not isinstance(value, bool):
-        raise KeyError(f"{path} needs true or false, not {value!r}")
+        raise KeyError(f"needs true or false, not {value!r}")
     if isinstance(old, (int, float)) and not isinstance(old, bool):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise KeyError(f"{path} needs a number, not {value!r}")
+            raise KeyError(f"needs a number, not {value!r}")
     container[key] = value
 
 
-def _check_factors(scenario: Scenario, raw: dict[str, Any], where: str) -> None:
-    problems = []
-    for name, factor in scenario.factors.items():
+def _factor_problems(raw: dict[str, Any], check_values: bool) -> list[str]:
+    """Each factor's overrides must name existing keys, and the scenario with the factor
+    switched off must still be valid."""
+    problems: list[str] = []
+    factors = raw.get("factors")
+    if not isinstance(factors, dict):
+        return problems
+    for name, factor in factors.items():
+        sets = factor.get("set") if isinstance(factor, dict) else None
+        if not isinstance(sets, dict):
+            continue
         probe = copy.deepcopy(raw)
-        for path, value in factor.set.items():
+        ok = True
+        for path, value in sets.items():
             try:
                 _set(probe, path, value)
             except KeyError as exc:
                 problems.append(f"factors.{name}.set.{path}: {exc.args[0]}")
-    if problems:
-        raise ScenarioError(where, problems)
+                ok = False
+        if ok and check_values:
+            try:
+                Scenario.model_validate(probe)
+            except ValidationError as exc:
+                for err in exc.errors():
+                    if err["loc"]:
+                        msg = err["msg"].removeprefix("Value error, ")
+                        problems.append(f"factors.{name}: switching it off makes "
+                                        f"{_loc(probe, tuple(err['loc']))} invalid: {msg}")
+    return problems
 
 
 def parse_value(text: str) -> Any:
@@ -159,6 +178,14 @@ def load_scenario(
             raise ScenarioError("--factor", [f"unknown factor {name!r} (known: {known})"])
         for path, value in base.factors[name].set.items():
             _set(raw, path, value)
+    if factors_off:
+        try:
+            Scenario.model_validate(raw)
+        except ValidationError:
+            try:
+                validate(raw, where)
+            except ScenarioError as exc:
+                raise ScenarioError("--factor", exc.problems) from None
     if isinstance(overrides, list):
         pairs: dict[str, Any] = {}
         for item in overrides:

@@ -257,77 +257,120 @@ class Scenario(Strict):
     def month(self, date: str) -> int:
         return month_index(date, self.scenario.start)
 
-    @model_validator(mode="after")
-    def _cross_references(self) -> Scenario:
-        errors: list[str] = []
-        meta = self.scenario
-        if self.months < 1:
-            errors.append(f"scenario.end: {meta.end} is before start {meta.start}")
-        leaders = [x.id for x in self.leaders]
-        offices = [x.id for x in self.offices]
-        axes = [x.id for x in self.axes]
-        docs = [x.id for x in self.documents]
-        for kind, ids in (("leaders", leaders), ("offices", offices), ("axes", axes),
-                          ("regions", [r.id for r in self.regions]), ("documents", docs)):
-            seen: set[str] = set()
-            for i, x in enumerate(ids):
-                if x in seen:
-                    errors.append(f"{kind}[{i}].id: duplicate id {x!r}")
-                seen.add(x)
-        holders: dict[str, str] = {}
-        for i, ld in enumerate(self.leaders):
-            if set(ld.ideology) != set(axes):
-                errors.append(f"leaders[{i}].ideology: needs exactly the axes {axes}")
-            for o in ld.offices:
-                if o not in offices:
-                    errors.append(f"leaders[{i}].offices: unknown office {o!r}")
-                elif o in holders:
-                    errors.append(f"leaders[{i}].offices: office {o!r} is already held by {holders[o]!r}")
-                else:
-                    holders[o] = ld.id
-        for i, o in enumerate(self.offices):
-            if o.patron is not None and o.patron not in leaders:
-                errors.append(f"offices[{i}].patron: unknown leader {o.patron!r}")
-            if o.patron is not None and o.id in holders:
-                errors.append(f"offices[{i}].patron: office {o.id!r} is held by {holders[o.id]!r} himself")
-        if not any("top_party_office" in o.powers for o in self.offices):
-            errors.append("offices: no office has the power 'top_party_office'")
-        for i, r in enumerate(self.regions):
-            if r.patron is not None and r.patron not in leaders:
-                errors.append(f"regions[{i}].patron: unknown leader {r.patron!r}")
-            if r.home_of is not None and r.home_of not in leaders:
-                errors.append(f"regions[{i}].home_of: unknown leader {r.home_of!r}")
-            if set(r.sentiment) != set(axes):
-                errors.append(f"regions[{i}].sentiment: needs exactly the axes {axes}")
-        for i, d in enumerate(self.documents):
-            for k in list(d.damage) + list(d.removal):
+
+def _ids(items: Any) -> list[str]:
+    return [x.get("id") for x in items if isinstance(x, dict)] if isinstance(items, list) else []
+
+
+def _label(items: list[Any], i: int) -> str:
+    item = items[i]
+    return str(item.get("id", i)) if isinstance(item, dict) else str(i)
+
+
+def cross_check(raw: dict[str, Any]) -> list[str]:
+    """Checks across sections (who holds what, dates inside the scenario, known names).
+    Works on the raw TOML data so that it can report alongside field errors."""
+    errors: list[str] = []
+    meta = raw.get("scenario") if isinstance(raw.get("scenario"), dict) else {}
+    start, end = meta.get("start"), meta.get("end")
+    dated = isinstance(start, str) and isinstance(end, str) and DATE_RE.match(start) and DATE_RE.match(end)
+    months = month_index(end, start) + 1 if dated else None
+    if months is not None and months < 1:
+        errors.append(f"scenario.end: {end} is before start {start}")
+
+    def inside(where: str, date: Any) -> None:
+        if months is not None and isinstance(date, str) and DATE_RE.match(date):
+            if not 0 <= month_index(date, start) < months:
+                errors.append(f"{where}: {date} is outside the scenario ({start} to {end})")
+
+    def lst(key: str) -> list[Any]:
+        v = raw.get(key, [])
+        return v if isinstance(v, list) else []
+
+    leaders, offices, axes = _ids(lst("leaders")), _ids(lst("offices")), _ids(lst("axes"))
+    docs = _ids(lst("documents"))
+    for kind in ("leaders", "offices", "axes", "regions", "documents"):
+        seen: set[Any] = set()
+        for i, x in enumerate(_ids(lst(kind))):
+            if x in seen:
+                errors.append(f"{kind}[{i}].id: duplicate id {x!r}")
+            seen.add(x)
+    holders: dict[str, str] = {}
+    items = lst("leaders")
+    for i, ld in enumerate(items):
+        if not isinstance(ld, dict):
+            continue
+        where = f"leaders[{_label(items, i)}]"
+        if isinstance(ld.get("ideology"), dict) and set(ld["ideology"]) != set(axes):
+            errors.append(f"{where}.ideology: needs exactly the axes {axes}")
+        for o in ld.get("offices", []) if isinstance(ld.get("offices"), list) else []:
+            if o not in offices:
+                errors.append(f"{where}.offices: unknown office {o!r}")
+            elif o in holders:
+                errors.append(f"{where}.offices: office {o!r} is already held by {holders[o]!r}")
+            else:
+                holders[o] = str(ld.get("id"))
+    items = lst("offices")
+    for i, o in enumerate(items):
+        if isinstance(o, dict) and o.get("patron") is not None:
+            where = f"offices[{_label(items, i)}].patron"
+            if o["patron"] not in leaders:
+                errors.append(f"{where}: unknown leader {o['patron']!r}")
+            elif o.get("id") in holders:
+                errors.append(f"{where}: office {o.get('id')!r} is held by {holders[o['id']]!r} himself")
+    if items and not any(isinstance(o, dict) and "top_party_office" in (o.get("powers") or []) for o in items):
+        errors.append("offices: no office has the power 'top_party_office'")
+    items = lst("regions")
+    for i, r in enumerate(items):
+        if not isinstance(r, dict):
+            continue
+        where = f"regions[{_label(items, i)}]"
+        for key in ("patron", "home_of"):
+            if r.get(key) is not None and r[key] not in leaders:
+                errors.append(f"{where}.{key}: unknown leader {r[key]!r}")
+        if isinstance(r.get("sentiment"), dict) and set(r["sentiment"]) != set(axes):
+            errors.append(f"{where}.sentiment: needs exactly the axes {axes}")
+    items = lst("documents")
+    for i, d in enumerate(items):
+        if not isinstance(d, dict):
+            continue
+        where = f"documents[{_label(items, i)}]"
+        for key in ("damage", "removal"):
+            for k in d.get(key, {}) if isinstance(d.get(key), dict) else {}:
                 if k not in leaders:
-                    errors.append(f"documents[{i}]: unknown leader {k!r}")
-            for k, o in d.removal.items():
-                if o not in offices:
-                    errors.append(f"documents[{i}].removal.{k}: unknown office {o!r}")
-            if d.forced_release and not 0 <= self.month(d.forced_release) < self.months:
-                errors.append(f"documents[{i}].forced_release: {d.forced_release} is outside the scenario")
-        for i, e in enumerate(self.events):
-            m = self.month(e.date)
-            if not 0 <= m < self.months:
-                errors.append(f"events[{i}].date: {e.date} is outside the scenario ({meta.start} to {meta.end})")
-            if e.axis is not None and e.axis not in axes:
-                errors.append(f"events[{i}].axis: unknown axis {e.axis!r}")
-            if e.document is not None and e.document not in docs:
-                errors.append(f"events[{i}].document: unknown document {e.document!r}")
+                    errors.append(f"{where}.{key}: unknown leader {k!r}")
+        for k, o in (d.get("removal") or {}).items() if isinstance(d.get("removal"), dict) else []:
+            if o not in offices:
+                errors.append(f"{where}.removal.{k}: unknown office {o!r}")
+        inside(f"{where}.forced_release", d.get("forced_release"))
+    items = lst("events")
+    for i, e in enumerate(items):
+        if not isinstance(e, dict):
+            continue
+        inside(f"events[{i}].date", e.get("date"))
+        if e.get("axis") is not None and e["axis"] not in axes:
+            errors.append(f"events[{i}].axis: unknown axis {e['axis']!r}")
+        if e.get("document") is not None and e["document"] not in docs:
+            errors.append(f"events[{i}].document: unknown document {e['document']!r}")
+    for i, m in enumerate(lst("membership_record")):
+        if isinstance(m, dict):
+            inside(f"membership_record[{i}].date", m.get("date"))
+    params = raw.get("parameters")
+    if isinstance(params, dict):
         for name in PARAMETERS:
-            if name not in self.parameters:
+            if name not in params:
                 errors.append(f"parameters.{name}: missing (the engine needs it)")
-        for name in self.parameters:
+        for name in params:
             if name not in PARAMETERS:
                 errors.append(f"parameters.{name}: unknown parameter")
-        for i, p in enumerate(self.patterns):
-            for who in [p.leader, p.target, *p.members, *(x for grp in p.order for x in grp)]:
-                if who is not None and who not in leaders:
-                    errors.append(f"patterns[{i}]: unknown leader {who!r}")
-            if p.office is not None and p.office not in offices:
-                errors.append(f"patterns[{i}].office: unknown office {p.office!r}")
-        if errors:
-            raise ValueError("; ".join(errors))
-        return self
+    for i, p in enumerate(lst("patterns")):
+        if not isinstance(p, dict):
+            continue
+        names = [p.get("leader"), p.get("target"), *(p.get("members") or []),
+                 *(x for grp in (p.get("order") or []) if isinstance(grp, list) for x in grp)]
+        for who in names:
+            if who is not None and who not in leaders:
+                errors.append(f"patterns[{i}]: unknown leader {who!r}")
+        if p.get("office") is not None and p["office"] not in offices:
+            errors.append(f"patterns[{i}].office: unknown office {p['office']!r}")
+    return errors

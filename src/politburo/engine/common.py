@@ -77,8 +77,8 @@ def alive(st: State) -> np.ndarray:
 
 
 def contender(st: State) -> np.ndarray:
-    """(B, L) leaders still in contention: not voted out of the bureau, not submitted, not expelled."""
-    return ~st.removed & ~st.submitted & ~st.expelled
+    """(B, L) leaders still in contention: neither submitted nor expelled."""
+    return ~st.submitted & ~st.expelled
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:

@@ -125,7 +125,7 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     pressure = (st.removed * 1.0 + (st.faction & (p["faction_ban"] > 0)) * 0.5
                 + st.expelled * 1.5 + (~st.in_committee) * 0.5)
     U[:, :, RECANT] = np.where(active & (pressure > 0.9),
-                               (1 - amb) + 0.3 * pressure * cau - p["recant_threshold"], -np.inf)
+                               0.5 * cau * pressure - 0.8 * amb - p["recant_threshold"], -np.inf)
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
