@@ -12,6 +12,13 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
+def _masks(target: np.ndarray, in_coalition: np.ndarray, L: int) -> np.ndarray:
+    """(B, L) bitmask of the members of the coalition against each leader."""
+    bits = np.where(in_coalition & (target >= 0), 1 << np.arange(L)[None, :], 0)
+    onehot = target[:, :, None] == np.arange(L)[None, None, :]
+    return (onehot * bits[:, :, None]).sum(axis=1)
+
+
 def _popcount(x: np.ndarray) -> np.ndarray:
     n = np.zeros_like(x)
     y = x.copy()
@@ -49,12 +56,22 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     cur = st.target
     cur_val = np.where(cur >= 0, th[rows, cols, np.maximum(cur, 0)], -np.inf)
     keep = np.isfinite(cur_val) & (cur_val >= (1.0 - p["target_hysteresis"]) * best_val)
+    # Nobody balances against a rival who does not threaten him enough (a like-minded colleague).
+    best = np.where(best_val > p["threat_floor"], best, -1)
     target = np.where(keep, cur, np.where(np.isfinite(best_val), best, -1))
     actor = ~st.expelled & ~st.submitted
     target = np.where(actor, target, -1)
-    allied = ((target[:, :, None] == target[:, None, :]) & (target[:, :, None] >= 0)
-              & (dist <= p["alliance_distance"]) & actor[:, :, None] & actor[:, None, :])
-    allied &= ~np.eye(L, dtype=bool)[None]
+    eye = np.eye(L, dtype=bool)[None]
+    ok = (dist <= p["alliance_distance"]) & actor[:, :, None] & actor[:, None, :] & ~eye
+    has = target >= 0
+    both = has[:, :, None] & has[:, None, :]
+    same = (target[:, :, None] == target[:, None, :]) & both & ok
+    # Leaders fighting two members of one enemy coalition are allies too.
+    tc = np.maximum(target, 0)
+    rows3 = np.arange(st.B)[:, None, None]
+    enemies_allied = same[rows3, tc[:, :, None], tc[:, None, :]] & both
+    not_foes = (target[:, :, None] != np.arange(L)[None, None, :]) & (target[:, None, :] != np.arange(L)[None, :, None])
+    allied = same | (enemies_allied & ok & not_foes)
     newly = allied & ~st.allied
     # Allying with a recent enemy costs credibility in proportion to past enmity.
     st.prestige -= p["opportunist_cost"] * (newly * st.enmity).sum(axis=2)
@@ -64,19 +81,13 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     st.enmity[r, i, target[r, i]] += 1.0 / 12.0
     st.coalition_first = np.where(allied & (st.coalition_first < 0), st.month, st.coalition_first)
 
-    bits = (1 << np.arange(L)).astype(np.int64)
-    in_coal = allied.any(axis=2)
-    masks = np.zeros((st.B, L), dtype=np.int64)
-    for j in range(L):
-        masks[:, j] = ((target == j) & in_coal) @ bits
-    old = np.zeros((st.B, L), dtype=np.int64)
-    old_in = st.allied.any(axis=2)
-    for j in range(L):
-        old[:, j] = ((st.target == j) & old_in) @ bits
-    for j in range(L):
-        grown = (masks[:, j] & ~old[:, j]) != 0
-        ok = grown & (_popcount(masks[:, j]) >= 2)
-        log.event(st.month, lg.COALITION, ok & running, j, masks[:, j])
+    masks = _masks(target, allied.any(axis=2), L)
+    old = _masks(st.target, st.allied.any(axis=2), L)
+    grown = (masks & ~old) != 0
+    if grown.any():
+        size = _popcount(masks)
+        for j in np.flatnonzero(grown.any(axis=0)):
+            log.event(st.month, lg.COALITION, grown[:, j] & (size[:, j] >= 2) & running, j, masks[:, j])
     st.target = target
     st.allied = allied
     return masks

@@ -51,6 +51,13 @@ def office_weight(spec: Spec, st: State, client: bool) -> np.ndarray:
     return _cached(st, ("weight", client), make)
 
 
+def bloc_sum(values: np.ndarray, owner: np.ndarray, L: int) -> np.ndarray:
+    """(B, L) sum of `values` (B, K) over the columns whose `owner` (B, K) is each leader (-1 none)."""
+    B = values.shape[0]
+    idx = np.where(owner >= 0, owner + np.arange(B)[:, None] * (L + 1), np.arange(B)[:, None] * (L + 1) + L)
+    return np.bincount(idx.ravel(), weights=values.ravel(), minlength=B * (L + 1)).reshape(B, L + 1)[:, :L]
+
+
 def distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Euclidean distance between positions on the ideological axes (last axis)."""
     d = x[..., 0] - y[..., 0]

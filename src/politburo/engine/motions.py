@@ -98,13 +98,13 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     conf = (bodies.congress_delegates(spec, st, spec.conference_delegates[t])
             if kind & CONFERENCE else None)
     order = np.argsort(-spec.ambition, kind="stable")
+    rung, office = next_rung(spec, st)
     for i in order:
         j = motion_target[:, i]
         want = (j >= 0) & running & ~st.expelled[:, i]
         if not want.any():
             continue
         j = np.maximum(j, 0)
-        rung, office = next_rung(spec, st)
         motion = rung[rows, j]
         off = office[rows, j]
         want &= (motion >= 0) & (st.month - st.last_sanction[rows, j] >= p["ladder_pause"])
@@ -129,6 +129,8 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
                                           delegates=dl, needed=needed)
             log.vote(t, m & running, b, motion, proposer, j, y, n, a, passed, off)
             apply(spec, st, passed, motion, proposer, j, off)
+            if passed.any():
+                rung, office = next_rung(spec, st)
             failed = m & ~passed
             st.prestige[failed, i] -= p["failed_motion_cost"]
             votes.reveal(spec, st, m)

@@ -17,6 +17,7 @@ PARAMETERS: dict[str, str] = {
     # coalitions and polemics
     "alliance_distance": "largest ideological distance at which two leaders ally",
     "alliance_loyalty": "discount on the threat a leader sees in his current allies",
+    "threat_floor": "threat below which a rival is not worth targeting",
     "target_hysteresis": "how much more threatening a new rival must look to switch target",
     "opportunist_cost": "prestige lost per unit of past enmity when allying with a former enemy",
     "polemics": "1 if public polemics are possible, 0 if not",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from politburo.engine.bodies import delivery
-from politburo.engine.common import office_weight
+from politburo.engine.common import bloc_sum, office_weight
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -17,7 +17,7 @@ def power(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     visible = 0.6 * spec.oratory + office_weight(spec, st, False) + st.prestige + 0.5 * st.heir
     w = st.members / st.members.sum(axis=1, keepdims=True)
     dlv = w * delivery(spec, st)
-    apparatus = (dlv[:, :, None] * (st.patron[:, :, None] == np.arange(spec.L)[None, None, :])).sum(axis=1)
+    apparatus = bloc_sum(dlv, st.patron, spec.L)
     hidden = apparatus + st.committee[:, :spec.L] / spec.committee_size[t]
     hidden += 0.5 * office_weight(spec, st, True)
     visible = np.where(st.expelled, 0.1 * visible, visible)

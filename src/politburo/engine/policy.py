@@ -7,12 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from politburo.engine import log as lg
-from politburo.engine.common import distance, holds, offices_held, party_line, sigmoid
+from politburo.engine.common import controls, distance, holds, offices_held, party_line, sigmoid
 from politburo.engine.documents import benefit
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
-from politburo.engine.votes import ALLY_COMMITMENT, RUNG
+from politburo.engine.votes import ALLY_COMMITMENT, RUNG, ideology_lean
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
@@ -67,7 +67,7 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: 
     fit = distance(st.ideology, party_line(st)[:, None, :])
     rj = rung[rows, j]
     lean = p["prestige_weight"] * (standing - standing[rows, j])
-    lean += p["ideology_weight"] * (fit[rows, j] - fit)
+    lean += ideology_lean(p["ideology_weight"], fit, fit[rows, j])
     lean -= p["severity"] * RUNG[np.maximum(rj, 0)]
     oj = office[rows, j]
     top = spec.power("top_party_office")[np.maximum(oj, 0)] & (oj >= 0) & (rj == lg.REMOVE_OFFICE)
@@ -113,14 +113,17 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     top = holds(spec, st, "top_party_office")
     leadership = top | np.einsum("bik,bk->bi", st.allied.astype(np.int64), top.astype(np.int64)).astype(bool)
     can_faction = free & has_t & ~st.faction & st.allied.any(axis=2) & losing & ~leadership
-    U[:, :, FACTION] = np.where(can_faction, p["faction_drive"] * amb - cau * p["faction_ban"], -np.inf)
+    # The more desperate the opposition, the more it pays to organise; the ban deters the cautious.
+    drive = p["faction_drive"] * amb * 4.0 * (0.5 - mine)
+    U[:, :, FACTION] = np.where(can_faction, drive - 1.5 * cau * p["faction_ban"], -np.inf)
     from politburo.engine.world import desired_position
 
     gap = desired_position(st) - st.ideology
     dist = np.sqrt((gap ** 2).sum(axis=2))
     step = np.minimum(dist, p["shift_step"])
     gain = 3.0 * amb * step
-    cost = p["shift_cost"] * 3.0 * rig * step + 0.05
+    # A change of line costs in proportion to rigidity and distance; the apparatus's man pays least.
+    cost = p["shift_cost"] * 10.0 * rig * step * (1.0 - 0.5 * controls(spec, st, "appoint")) + 0.05
     U[:, :, SHIFT] = np.where(free & (dist > 0.05), gain - cost, -np.inf)
     pressure = (st.removed * 1.0 + (st.faction & (p["faction_ban"] > 0)) * 0.5
                 + st.expelled * 1.5 + (~st.in_committee) * 0.5)

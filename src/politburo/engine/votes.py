@@ -12,7 +12,13 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 ALLY_COMMITMENT = 0.5
+DEVIATION_MARGIN = 0.4  # distance from the members' mood that still counts as the party line
 RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
+
+
+def ideology_lean(weight: float, dist_proposer: np.ndarray, dist_target: np.ndarray) -> np.ndarray:
+    """Members punish a line far from their mood (a deviation) and trust a proposer close to it."""
+    return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
 
 
 def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
@@ -41,7 +47,7 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
     fit_p = distance(line, st.ideology[rows, proposer])
     fit_t = distance(line, st.ideology[rows, target])
     x = p["prestige_weight"] * (standing[rows, proposer] - standing[rows, target])
-    x += p["ideology_weight"] * (fit_t - fit_p)
+    x += ideology_lean(p["ideology_weight"], fit_p, fit_t)
     x -= p["severity"] * RUNG[motion]
     top = spec.power("top_party_office")[np.maximum(office, 0)] & (office >= 0)
     x -= 2.0 * p["severity"] * top
