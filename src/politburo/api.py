@@ -105,9 +105,10 @@ def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate:
     share = res.committee_share[0, min(st.month, spec.months) - 1]
     standings = []
     for i, name in enumerate(names):
+        bureau, committee = spec.body_names.get("bureau", "bureau"), spec.body_names.get("committee", "committee")
         status = ("winner" if i == w else "exiled" if st.exiled[0, i] else "expelled" if st.expelled[0, i]
-                  else "submitted" if st.submitted[0, i] else "out of the committee" if not st.in_committee[0, i]
-                  else "out of the bureau" if not st.in_bureau[0, i] else "in the bureau")
+                  else "submitted" if st.submitted[0, i] else f"out of the {committee}" if not st.in_committee[0, i]
+                  else f"out of the {bureau}" if not st.in_bureau[0, i] else f"in the {bureau}")
         offices = [spec.office_names[o] for o in range(spec.O) if st.holder[0, o] == i]
         standings.append({"leader": name, "status": status, "offices": offices, "offices_held": int(held[i]),
                           "prestige": round(float(st.prestige[0, i]), 3),

@@ -66,10 +66,11 @@ def event_text(spec: Spec, kind: int, a0: int, a1: int, a2: int) -> str | None:
         return f"{n[a0]}'s apparatus installs its own man at the head of the {spec.region_names[a1]} organisation."
     if kind == lg.SHIFT:
         axis = spec.axis_names[a1]
-        return f"{n[a0]} changes line on {axis}, now leaning to {'the high end' if a2 else 'the low end'}."
+        side = spec.axis_labels[a1][1 if a2 else 0]
+        return f"{n[a0]} changes line on {axis}, now leaning towards {side}."
     if kind == lg.CONGRESS_ELECTS:
         return (f"The congress elects a {b.get('committee', 'committee')} of {a2}; "
-                f"{n[a0]}'s coalition leads, his own bloc holding {a1} seats.")
+                f"the largest bloc, {n[a0]}'s, holds {a1} seats.")
     if kind == lg.BUREAU_SEAT:
         return f"{n[a0]} becomes a full member of the {b.get('bureau', 'bureau')}."
     if kind == lg.VICTORY:

@@ -97,6 +97,7 @@ def compile_scenario(sc: Scenario) -> Spec:
         region_names=[x.name for x in sc.regions],
         axis_names=[x.name for x in sc.axes],
         document_names=[x.name for x in docs],
+        axis_labels=[(x.low_label, x.high_label) for x in sc.axes],
         body_names=dict(sc.scenario.bodies),
         founder=sc.scenario.founder,
         start_year=int(sc.scenario.start[:4]),

@@ -172,20 +172,6 @@ def load_scenario(
     where, raw = _read(name_or_path)
     base = validate(raw, where)
     raw = copy.deepcopy(raw)
-    for name in factors_off:
-        if name not in base.factors:
-            known = ", ".join(base.factors) or "none"
-            raise ScenarioError("--factor", [f"unknown factor {name!r} (known: {known})"])
-        for path, value in base.factors[name].set.items():
-            _set(raw, path, value)
-    if factors_off:
-        try:
-            Scenario.model_validate(raw)
-        except ValidationError:
-            try:
-                validate(raw, where)
-            except ScenarioError as exc:
-                raise ScenarioError("--factor", exc.problems) from None
     if isinstance(overrides, list):
         pairs: dict[str, Any] = {}
         for item in overrides:
@@ -194,14 +180,26 @@ def load_scenario(
             path, text = item.split("=", 1)
             pairs[path.strip()] = parse_value(text.strip())
         overrides = pairs
+    # Overrides define the world; factors switched off are interventions on it, applied last.
     for path, value in (overrides or {}).items():
         try:
             _set(raw, path, value)
         except KeyError as exc:
             raise ScenarioError("--set", [f"{path}: {exc.args[0]}"]) from None
-    if factors_off or overrides:
+    if overrides:
+        try:
+            validate(raw, where)
+        except ScenarioError as exc:
+            raise ScenarioError("--set", exc.problems) from None
+    for name in factors_off:
+        if name not in base.factors:
+            known = ", ".join(base.factors) or "none"
+            raise ScenarioError("--factor", [f"unknown factor {name!r} (known: {known})"])
+        for path, value in base.factors[name].set.items():
+            _set(raw, path, value)
+    if factors_off:
         try:
             return validate(raw, where)
         except ScenarioError as exc:
-            raise ScenarioError("--set", exc.problems) from None
-    return base
+            raise ScenarioError("--factor", exc.problems) from None
+    return validate(raw, where) if overrides else base

@@ -75,8 +75,9 @@ def elect_committee(spec: Spec, st: State, size: int, log: lg.Log | None, runnin
     principals = (st.in_committee & ~st.expelled).sum(axis=1)
     st.committee = largest_remainder(w, np.maximum(size - principals, 0))
     if log is not None:
-        bloc = st.committee[np.arange(st.B), lead] + 1
-        log.event(st.month, lg.CONGRESS_ELECTS, running, lead, bloc, size)
+        largest = st.committee[:, :L].argmax(axis=1)
+        bloc = st.committee[np.arange(st.B), largest] + st.in_committee[np.arange(st.B), largest]
+        log.event(st.month, lg.CONGRESS_ELECTS, running, largest, bloc, size)
         reveal = p["insight_reveal"] * 2.0
         st.insight += reveal * (1.0 - st.insight)
 

@@ -12,11 +12,13 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def _masks(target: np.ndarray, in_coalition: np.ndarray, L: int) -> np.ndarray:
-    """(B, L) bitmask of the members of the coalition against each leader."""
-    bits = np.where(in_coalition & (target >= 0), 1 << np.arange(L)[None, :], 0)
-    onehot = target[:, :, None] == np.arange(L)[None, None, :]
-    return (onehot * bits[:, :, None]).sum(axis=1)
+def _masks(target: np.ndarray, allied: np.ndarray, L: int) -> np.ndarray:
+    """(B, L) bitmask of the coalition against each leader: those who target him, with allies
+    of theirs who fight another member of his camp (only leaders with an ally count)."""
+    onehot = (target[:, :, None] == np.arange(L)[None, None, :]) & allied.any(axis=2)[:, :, None]
+    member = onehot | np.einsum("bik,bkj->bij", allied.astype(np.int64), onehot.astype(np.int64)).astype(bool)
+    bits = (1 << np.arange(L))[None, :, None]
+    return (member * bits).sum(axis=1)
 
 
 def _popcount(x: np.ndarray) -> np.ndarray:
@@ -81,9 +83,14 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     st.enmity[r, i, target[r, i]] += 1.0 / 12.0
     st.coalition_first = np.where(allied & (st.coalition_first < 0), st.month, st.coalition_first)
 
-    masks = _masks(target, allied.any(axis=2), L)
-    old = _masks(st.target, st.allied.any(axis=2), L)
-    grown = (masks & ~old) != 0
+    masks = _masks(target, allied, L)
+    old = _masks(st.target, st.allied, L)
+    # Announce a coalition under the rival most of its members attack (the head of his camp).
+    direct = (target[:, :, None] == np.arange(L)[None, None, :]).sum(axis=1)
+    camp = allied | np.eye(L, dtype=bool)[None]
+    score = direct * (L + 1) + (L - np.arange(L))[None, :]
+    head = score >= np.where(camp, score[:, None, :], 0).max(axis=2)
+    grown = ((masks & ~old) != 0) & head & (direct > 0)
     if grown.any():
         size = _popcount(masks)
         for j in np.flatnonzero(grown.any(axis=0)):

@@ -14,13 +14,15 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def benefit(spec: Spec, st: State, d: int) -> np.ndarray:
-    """(B, L) how much publishing document d helps each leader against his target."""
-    rows = np.arange(st.B)[:, None]
+def benefit(spec: Spec, st: State, d: int, th: np.ndarray) -> np.ndarray:
+    """(B, L) how much publishing document d helps each leader: damage to the rivals he
+    perceives as threatening (weighted by threat), less damage to himself and his allies.
+    A leader who underrates a rival sees little point in damaging him."""
     dmg = spec.doc_damage[d]
-    tgt = np.where(st.target >= 0, dmg[np.maximum(st.target, 0)], 0.0)
-    allies = (st.allied * dmg[None, None, :]).sum(axis=2)
-    return tgt - dmg[None, :] - allies + 0 * rows
+    thr = np.where(np.isfinite(th), th, 0.0)
+    rel = thr / np.maximum(thr.max(axis=2, keepdims=True), 1e-9)
+    w = np.where(st.allied, -0.5, rel)
+    return (w * dmg[None, None, :]).sum(axis=2) - dmg[None, :]
 
 
 def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:
@@ -31,7 +33,7 @@ def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray |
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
 
 
-def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray, th: np.ndarray) -> None:
     """A document reaching the committee: forced release, or the committee's decision."""
     t = st.month
     for d in range(len(spec.document_names)):
@@ -41,14 +43,16 @@ def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarr
         if spec.doc_arrival[d] != t:
             continue
         pending = st.doc_released[:, d] < 0
-        gain = np.where(st.in_committee & ~st.expelled, benefit(spec, st, d), -np.inf)
+        b = benefit(spec, st, d, th)
+        gain = np.where(st.in_committee & ~st.expelled, b, -np.inf)
         proposer = gain.argmax(axis=1)
         moved = pending & (gain.max(axis=1) > 0)
         target = np.full(st.B, int(spec.doc_damage[d].argmax()))
         motion = np.full(st.B, lg.READ_DOCUMENT)
         x = np.full(st.B, 0.3 - spec.params["severity"])
+        side = np.clip(10.0 * b, -1.0, 1.0)  # each principal's side follows his own benefit
         y, n, a, passed = votes.tally(spec, st, rng, 50 + d, 1, proposer, target, motion,
-                                      np.full(st.B, -1), moved, lean_x=x)
+                                      np.full(st.B, -1), moved, lean_x=x, stance_x=side)
         log.vote(t, moved & running, 1, motion, proposer, target, y, n, a, passed)
         release(spec, st, d, passed, 1.0)
         log.event(t, lg.PUBLISH, passed & running, proposer, d, 100)

@@ -128,11 +128,11 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     pressure = (st.removed * 1.0 + (st.faction & (p["faction_ban"] > 0)) * 0.5
                 + st.expelled * 1.5 + (~st.in_committee) * 0.5)
     U[:, :, RECANT] = np.where(active & (pressure > 0.9),
-                               0.5 * cau * pressure - 0.8 * amb - p["recant_threshold"], -np.inf)
+                               0.5 * cau * pressure - 1.5 * amb - p["recant_threshold"], -np.inf)
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
-        b = benefit(spec, st, d)
+        b = benefit(spec, st, d, th)
         open_ = (st.doc_force[:, d] < 0.5)[:, None]
         U[:, :, PUBLISH] = np.where(active & open_ & (b > 0),
                                     4.0 * b * amb - p["desperation"] * losing * 2.0 - cau - 0.2,

@@ -24,6 +24,7 @@ class Spec:
     region_names: list[str]
     axis_names: list[str]
     document_names: list[str]
+    axis_labels: list[tuple[str, str]]
     body_names: dict[str, str]
     founder: str
     start_year: int

@@ -76,12 +76,12 @@ def members(spec: Spec, st: State, body: int, delegates: np.ndarray | None) -> t
 def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np.ndarray,
           target: np.ndarray, motion: np.ndarray, office: np.ndarray, mask: np.ndarray,
           delegates: np.ndarray | None = None, lean_x: np.ndarray | None = None,
-          needed: np.ndarray | float = 0.5) -> tuple[np.ndarray, ...]:
+          needed: np.ndarray | float = 0.5, stance_x: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
     """Count a vote in `body` for the runs in `mask`; returns yes, no, abstain, passed."""
     p = spec.params
     L = spec.L
     blocs, seated = members(spec, st, body, delegates)
-    s = stance(st, proposer, target)
+    s = stance(st, proposer, target) if stance_x is None else stance_x
     x = lean(spec, st, proposer, target, motion, office) if lean_x is None else lean_x
     size = blocs.sum(axis=1) + seated.sum(axis=1)
     side = ((blocs[:, :L] * s).sum(axis=1) + (seated * s).sum(axis=1)) / np.maximum(size, 1)
