@@ -5,96 +5,171 @@ is neutralised the coalition dissolves and the next rival becomes the target."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import contender, distance, holds
+from politburo.engine.common import contender, holds
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def _masks(target: np.ndarray, allied: np.ndarray, L: int) -> np.ndarray:
-    """(B, L) bitmask of the coalition against each leader: those who target him, with allies
-    of theirs who fight another member of his camp (only leaders with an ally count)."""
-    onehot = (target[:, :, None] == np.arange(L)[None, None, :]) & allied.any(axis=2)[:, :, None]
-    member = onehot | np.einsum("bik,bkj->bij", allied.astype(np.int64), onehot.astype(np.int64)).astype(bool)
-    bits = (1 << np.arange(L))[None, :, None]
-    return (member * bits).sum(axis=1)
-
-
-def _popcount(x: np.ndarray) -> np.ndarray:
-    n = np.zeros_like(x)
-    y = x.copy()
-    while y.any():
-        n += y & 1
-        y >>= 1
-    return n
-
-
 def threat(spec: Spec, st: State, perceived: np.ndarray) -> np.ndarray:
-    """(B, observer, observed) threat; -inf where the observed is no longer a contender."""
+    """(B, observer, observed) threat; -inf where the observed is no longer a contender.
+    Threat is perceived power, raised by command of the army (fear of a Bonaparte) and by
+    ideological distance, half as large again from a rival who attacks me, and discounted for
+    a partner in the current coalition."""
     p = spec.params
-    army = holds(spec, st, "army")
-    dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
-    th = perceived * (1.0 + p["bonaparte_fear"] * army[:, None, :]) * (0.15 + dist)
-    # A rival who attacks me looms larger.
-    L = spec.L
-    attacks = st.target[:, None, :] == np.arange(L)[None, :, None]
-    th = th * (1.0 + 0.5 * attacks)
-    # A partner in the current coalition is not turned on lightly.
-    th = th * (1.0 - p["alliance_loyalty"] * st.allied)
-    valid = contender(st)[:, None, :] & ~np.eye(L, dtype=bool)[None]
-    return np.where(valid, th, -np.inf)
+    return _threat(perceived, holds(spec, st, "army"), st.ideology, st.target, st.allied, contender(st),
+                   p["bonaparte_fear"], p["alliance_loyalty"])
+
+
+@njit(cache=True)
+def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loyalty):  # pragma: no cover
+    B, L = target.shape
+    A = ideology.shape[2]
+    th = np.empty((B, L, L))
+    for r in range(B):
+        for i in range(L):
+            for j in range(L):
+                if i == j or not contender[r, j]:
+                    th[r, i, j] = -np.inf
+                    continue
+                d2 = 0.0
+                for a in range(A):
+                    x = ideology[r, i, a] - ideology[r, j, a]
+                    d2 += x * x
+                v = perceived[r, i, j] * (1.0 + bonaparte * army[r, j]) * (0.15 + np.sqrt(d2))
+                if target[r, j] == i:
+                    v *= 1.5
+                if allied[r, i, j]:
+                    v *= 1.0 - loyalty
+                th[r, i, j] = v
+    return th
 
 
 def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.ndarray) -> np.ndarray:
-    """Update targets and alliances; returns (B, L) bitmask of each target's coalition."""
-    p = spec.params
-    L = spec.L
-    rows = np.arange(st.B)[:, None]
-    cols = np.arange(L)[None, :]
-    dist = distance(st.ideology[:, :, None, :], st.ideology[:, None, :, :])
-    best = th.argmax(axis=2)
-    best_val = th.max(axis=2)
-    cur = st.target
-    cur_val = np.where(cur >= 0, th[rows, cols, np.maximum(cur, 0)], -np.inf)
-    keep = np.isfinite(cur_val) & (cur_val >= (1.0 - p["target_hysteresis"]) * best_val)
-    # Nobody balances against a rival who does not threaten him enough (a like-minded colleague).
-    best = np.where(best_val > p["threat_floor"], best, -1)
-    target = np.where(keep, cur, np.where(np.isfinite(best_val), best, -1))
-    actor = ~st.expelled & ~st.submitted
-    target = np.where(actor, target, -1)
-    eye = np.eye(L, dtype=bool)[None]
-    ok = (dist <= p["alliance_distance"]) & actor[:, :, None] & actor[:, None, :] & ~eye
-    has = target >= 0
-    both = has[:, :, None] & has[:, None, :]
-    same = (target[:, :, None] == target[:, None, :]) & both & ok
-    # Leaders fighting two members of one enemy coalition are allies too.
-    tc = np.maximum(target, 0)
-    rows3 = np.arange(st.B)[:, None, None]
-    enemies_allied = same[rows3, tc[:, :, None], tc[:, None, :]] & both
-    not_foes = (target[:, :, None] != np.arange(L)[None, None, :]) & (target[:, None, :] != np.arange(L)[None, :, None])
-    allied = same | (enemies_allied & ok & not_foes)
-    newly = allied & ~st.allied
-    # Allying with a recent enemy costs credibility in proportion to past enmity.
-    st.prestige -= p["opportunist_cost"] * (newly * st.enmity).sum(axis=2)
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
-    has = target >= 0
-    r, i = np.nonzero(has)
-    st.enmity[r, i, target[r, i]] += 1.0 / 12.0
-    st.coalition_first = np.where(allied & (st.coalition_first < 0), st.month, st.coalition_first)
+    """Update targets and alliances; returns (B, L) bitmask of the coalition against each leader.
 
-    masks = _masks(target, allied, L)
-    old = _masks(st.target, st.allied, L)
-    # Announce a coalition under the rival most of its members attack (the head of his camp).
-    direct = (target[:, :, None] == np.arange(L)[None, None, :]).sum(axis=1)
-    camp = allied | np.eye(L, dtype=bool)[None]
-    score = direct * (L + 1) + (L - np.arange(L))[None, :]
-    head = score >= np.where(camp, score[:, None, :], 0).max(axis=2)
-    grown = ((masks & ~old) != 0) & head & (direct > 0)
-    if grown.any():
-        size = _popcount(masks)
-        for j in np.flatnonzero(grown.any(axis=0)):
-            log.event(st.month, lg.COALITION, grown[:, j] & (size[:, j] >= 2) & running, j, masks[:, j])
+    A leader keeps his target while it stays within the hysteresis band of the most threatening
+    rival, and takes no target when no rival passes the threat floor. Leaders with the same
+    target, or fighting two members of one enemy camp, ally if close enough in ideology; allying
+    with a former enemy costs prestige in proportion to past enmity."""
+    p = spec.params
+    actor = ~st.expelled & ~st.submitted
+    target, allied, masks, announce = _coalitions(
+        th, st.target, st.allied, actor, st.ideology, st.enmity, st.prestige, st.coalition_first, st.month,
+        p["target_hysteresis"], p["threat_floor"], p["alliance_distance"], p["opportunist_cost"])
+    if announce.any():
+        for j in np.flatnonzero(announce.any(axis=0)):
+            log.event(st.month, lg.COALITION, announce[:, j] & running, j, masks[:, j])
     st.target = target
     st.allied = allied
     return masks
+
+
+@njit(cache=True)
+def _coalitions(th, old_target, old_allied, actor, ideology, enmity, prestige, first, month,
+                hysteresis, floor, max_distance, opportunist):  # pragma: no cover - compiled
+    B, L = old_target.shape
+    A = ideology.shape[2]
+    target = np.full((B, L), -1, dtype=np.int64)
+    allied = np.zeros((B, L, L), dtype=np.bool_)
+    masks = np.zeros((B, L), dtype=np.int64)
+    announce = np.zeros((B, L), dtype=np.bool_)
+    same = np.zeros((L, L), dtype=np.bool_)
+    ok = np.zeros((L, L), dtype=np.bool_)
+    for r in range(B):
+        for i in range(L):
+            best = -1
+            best_val = -np.inf
+            for j in range(L):
+                if th[r, i, j] > best_val:
+                    best_val = th[r, i, j]
+                    best = j
+            cur = old_target[r, i]
+            keep = False
+            if cur >= 0:
+                cv = th[r, i, cur]
+                keep = np.isfinite(cv) and cv >= (1.0 - hysteresis) * best_val
+            if keep:
+                target[r, i] = cur
+            elif np.isfinite(best_val) and best_val > floor:
+                target[r, i] = best
+            if not actor[r, i]:
+                target[r, i] = -1
+        for i in range(L):
+            for k in range(L):
+                d2 = 0.0
+                for a in range(A):
+                    x = ideology[r, i, a] - ideology[r, k, a]
+                    d2 += x * x
+                ok[i, k] = i != k and actor[r, i] and actor[r, k] and np.sqrt(d2) <= max_distance
+                same[i, k] = ok[i, k] and target[r, i] >= 0 and target[r, i] == target[r, k]
+        for i in range(L):
+            ti = target[r, i]
+            for k in range(L):
+                tk = target[r, k]
+                a = same[i, k]
+                if not a and ok[i, k] and ti >= 0 and tk >= 0 and ti != k and tk != i:
+                    a = same[ti, tk]  # two members of one enemy camp
+                allied[r, i, k] = a
+        for i in range(L):
+            cost = 0.0
+            for k in range(L):
+                if allied[r, i, k] and not old_allied[r, i, k]:
+                    cost += enmity[r, i, k]
+                if allied[r, i, k] and first[r, i, k] < 0:
+                    first[r, i, k] = month
+            prestige[r, i] = min(max(prestige[r, i] - opportunist * cost, 0.0), 1.5)
+            if target[r, i] >= 0:
+                enmity[r, i, target[r, i]] += 1.0 / 12.0
+        new_m = _camp_masks(target[r], allied[r], L)
+        old_m = _camp_masks(old_target[r], old_allied[r], L)
+        # Announce a new coalition under the rival most of its members attack (head of his camp).
+        for j in range(L):
+            masks[r, j] = new_m[j]
+            direct = 0
+            for i in range(L):
+                direct += target[r, i] == j
+            if direct == 0 or (new_m[j] & ~old_m[j]) == 0:
+                continue
+            score = direct * (L + 1) + (L - j)
+            head = True
+            for k in range(L):
+                if k != j and allied[r, j, k]:
+                    dk = 0
+                    for i in range(L):
+                        dk += target[r, i] == k
+                    if dk * (L + 1) + (L - k) > score:
+                        head = False
+            size = 0
+            for i in range(L):
+                size += (new_m[j] >> i) & 1
+            announce[r, j] = head and size >= 2
+    return target, allied, masks, announce
+
+
+@njit(cache=True)
+def _camp_masks(target, allied, L):  # pragma: no cover - compiled
+    """Bitmask of the coalition against each leader: those who target him, with allies of
+    theirs who fight another member of his camp (only leaders with an ally count)."""
+    out = np.zeros(L, dtype=np.int64)
+    for j in range(L):
+        m = 0
+        for i in range(L):
+            has_ally = False
+            for k in range(L):
+                has_ally = has_ally or allied[i, k]
+            member = target[i] == j and has_ally
+            if not member:
+                for k in range(L):
+                    if allied[i, k] and target[k] == j:
+                        has_k = False
+                        for q in range(L):
+                            has_k = has_k or allied[k, q]
+                        if has_k:
+                            member = True
+            if member:
+                m |= 1 << i
+        out[j] = m
+    return out

@@ -27,6 +27,7 @@ def benefit(spec: Spec, st: State, d: int, th: np.ndarray) -> np.ndarray:
 
 def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:
     f = np.where(mask, force, 0.0)
+    st.doc_public[:, d] |= mask & (np.broadcast_to(force, mask.shape) >= 0.5)
     st.doc_released[:, d] = np.where(mask, st.month, st.doc_released[:, d])
     st.doc_force[:, d] = np.maximum(st.doc_force[:, d], f)
     st.prestige -= f[:, None] * spec.doc_damage[d][None, :]
@@ -71,7 +72,7 @@ def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running:
         arrived = 0 <= spec.doc_arrival[d] <= st.month
         if not arrived:
             continue
-        who = publishers & (st.doc_released[:, d:d + 1] < 0) | publishers & (st.doc_force[:, d:d + 1] < 0.5)
+        who = publishers & ~st.doc_public[:, d:d + 1]
         any_ = who.any(axis=1)
         if not any_.any():
             continue
@@ -85,5 +86,6 @@ def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running:
         # Publishing what the committee kept back defies party discipline: grounds against him.
         st.grounds[rows[any_], i[any_]] += 1.5
         release(spec, st, d, any_, force)
+        st.doc_public[:, d] |= any_
         log.event(st.month, lg.PUBLISH, any_ & running, i, d, np.rint(force * 100).astype(np.int64))
     st.doc_force *= 1.0 - p["document_decay"]

@@ -147,6 +147,7 @@ def recant(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndar
     st.target = np.where(who, -1, st.target)
     st.allied &= ~who[:, :, None] & ~who[:, None, :]
     st.prestige -= 0.1 * who
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
     for i in range(spec.L):
         _mark(st, who[:, i], np.full(st.B, i), RECANTED)
         log.event(st.month, lg.RECANT, who[:, i] & running, i)

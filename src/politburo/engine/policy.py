@@ -5,6 +5,7 @@ state to actions)."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import controls, distance, holds, offices_held, party_line, sigmoid
@@ -12,7 +13,8 @@ from politburo.engine.documents import benefit
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
-from politburo.engine.votes import ALLY_COMMITMENT, RUNG, ideology_lean
+from politburo.engine.log import REMOVE_COMMITTEE, REMOVE_OFFICE
+from politburo.engine.votes import ALLY_COMMITMENT, RUNG, ideology_lean_scalar
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
@@ -48,43 +50,77 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: 
     """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
     perceives the committee (clients of a patron he underrates look uncommitted to him)."""
     p = spec.params
-    L = spec.L
-    rows = np.arange(st.B)[:, None]
     size = float(spec.committee_size[min(st.month, spec.months - 1)])
-    j = np.maximum(cand, 0)  # (B, i)
-    i_ = np.arange(L)[None, :, None]
-    b_ = np.arange(L)[None, None, :]
-    j3 = j[:, :, None]
-    al = st.allied
-    tb = st.target[:, None, :]
-    score = (3 * (b_ == i_) + 2 * al + (tb == j3)
-             - 3 * (b_ == j3) - 2 * al[rows, j, :] - (tb == i_))
-    s = np.sign(np.where(st.submitted[:, None, :] & (b_ != j3), 1, score)) * ALLY_COMMITMENT
-    s = np.where(b_ == i_, 1.0, np.where(b_ == j3, -1.0, s))
-    seats_seen = st.committee[:, None, :L] * st.insight  # (B, i, b)
-    unaligned = size - seats_seen.sum(axis=2) - st.in_committee.sum(axis=1)[:, None]
     standing = st.prestige + 0.5 * st.heir
     fit = distance(st.ideology, party_line(st)[:, None, :])
-    rj = rung[rows, j]
-    lean = p["prestige_weight"] * (standing - standing[rows, j])
-    lean += ideology_lean(p["ideology_weight"], fit, fit[rows, j])
-    lean -= p["severity"] * RUNG[np.maximum(rj, 0)]
-    oj = office[rows, j]
-    top = spec.power("top_party_office")[np.maximum(oj, 0)] & (oj >= 0) & (rj == lg.REMOVE_OFFICE)
-    lean -= 2.0 * p["severity"] * top
-    lean += p["grounds_weight"] * (np.minimum(st.grounds[rows, j], 2.0) - 1.0)
-    lean += (st.faction * p["faction_ban"] * p["factionalism_charge"])[rows, j]
-    lean += 0.5 * p["bonaparte_fear"] * holds(spec, st, "army")[rows, j]
-    for d in range(spec.doc_removal.shape[0]):
-        asks = (spec.doc_removal[d][j] == oj) & (rj == lg.REMOVE_OFFICE)
-        lean += np.where(asks, p["removal_push"] * st.doc_force[:, d:d + 1], 0.0)
-    member = (st.in_committee & ~st.expelled)[:, None, :]
-    side = ((seats_seen + member) * s).sum(axis=2) / size
-    base = lean + p["bandwagon"] * side
-    blocs = seats_seen * sigmoid(base[..., None] + p["bloc_discipline"] * s)
-    yes = blocs.sum(axis=2) + (member * (s > 0)).sum(axis=2) + unaligned * sigmoid(base)
-    needed = np.where(rj >= lg.REMOVE_COMMITTEE, p["supermajority"], 0.5)
-    return np.where(cand >= 0, sigmoid(12.0 * (yes / size - needed)), 0.0)
+    top = spec.power("top_party_office")
+    return _estimate(cand, rung, office, st.allied, st.target, st.submitted, st.committee, st.insight,
+                     st.in_committee & ~st.expelled, standing, fit, st.grounds,
+                     st.faction.astype(np.float64), holds(spec, st, "army").astype(np.float64),
+                     st.doc_force, spec.doc_removal, top, size,
+                     np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
+                               p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
+                               p["removal_push"], p["bandwagon"], p["bloc_discipline"], p["supermajority"]]))
+
+
+@njit(cache=True)
+def _estimate(cand, rung, office, allied, target, submitted, committee, insight, member, standing, fit,
+              grounds, faction, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
+    B, L = cand.shape
+    out = np.zeros((B, L))
+    s = np.zeros(L)
+    for r in range(B):
+        for i in range(L):
+            j = cand[r, i]
+            if j < 0:
+                continue
+            rj = rung[r, j]
+            oj = office[r, j]
+            lean = w[0] * (standing[r, i] - standing[r, j])
+            lean += ideology_lean_scalar(w[1], fit[r, i], fit[r, j])
+            lean -= w[2] * RUNG[max(rj, 0)]
+            if oj >= 0 and rj == REMOVE_OFFICE and top[oj]:
+                lean -= 2.0 * w[2]
+            lean += w[3] * (min(grounds[r, j], 2.0) - 1.0)
+            lean += faction[r, j] * w[4]
+            lean += 0.5 * w[5] * army[r, j]
+            if rj == REMOVE_OFFICE:
+                for d in range(doc_removal.shape[0]):
+                    if doc_removal[d, j] == oj:
+                        lean += w[6] * doc_force[r, d]
+            seen_total = 0.0
+            side = 0.0
+            n_member = 0.0
+            for b in range(L):
+                if b == i:
+                    sb = 1.0
+                elif b == j:
+                    sb = -1.0
+                else:
+                    sc = 0
+                    if submitted[r, b]:
+                        sc = 1
+                    else:
+                        sc = 2 * allied[r, i, b] + (target[r, b] == j) - 2 * allied[r, j, b] - (target[r, b] == i)
+                    sb = ALLY_COMMITMENT * ((sc > 0) - (sc < 0))
+                s[b] = sb
+                seen = committee[r, b] * insight[r, i, b]
+                seen_total += seen
+                side += (seen + member[r, b]) * sb
+                n_member += member[r, b]
+            side /= size
+            base = lean + w[7] * side
+            yes = 0.0
+            for b in range(L):
+                seen = committee[r, b] * insight[r, i, b]
+                yes += seen / (1.0 + np.exp(-(base + w[8] * s[b])))
+                if member[r, b] and s[b] > 0:
+                    yes += 1.0
+            unaligned = size - seen_total - n_member
+            yes += unaligned / (1.0 + np.exp(-base))
+            needed = w[9] if rj >= REMOVE_COMMITTEE else 0.5
+            out[r, i] = 1.0 / (1.0 + np.exp(-12.0 * (yes / size - needed)))
+    return out
 
 
 def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndarray,
@@ -126,14 +162,14 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     cost = p["shift_cost"] * 10.0 * rig * step * (1.0 - 0.5 * controls(spec, st, "appoint")) + 0.05
     U[:, :, SHIFT] = np.where(free & (dist > 0.05), gain - cost, -np.inf)
     pressure = (st.removed * 1.0 + (st.faction & (p["faction_ban"] > 0)) * 0.5
-                + st.expelled * 1.5 + (~st.in_committee) * 0.5)
+                + st.expelled * 1.5 + (~st.in_committee) * 0.5 + (st.defeated >= 0) * 0.5)
     U[:, :, RECANT] = np.where(active & (pressure > 0.9),
                                0.5 * cau * pressure - 1.5 * amb - p["recant_threshold"], -np.inf)
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
         b = benefit(spec, st, d, th)
-        open_ = (st.doc_force[:, d] < 0.5)[:, None]
+        open_ = (~st.doc_public[:, d])[:, None]
         U[:, :, PUBLISH] = np.where(active & open_ & (b > 0),
                                     4.0 * b * amb - p["desperation"] * losing * 2.0 - cau - 0.2,
                                     U[:, :, PUBLISH])

@@ -44,10 +44,5 @@ def run_batch(spec: Spec, seed: int, replicates: np.ndarray, series: bool = Fals
         coal[:, t] = np.where(live[:, None], masks, 0)
         share[:, t] = committee_share(spec, st)
         members[:, t] = st.members.sum(axis=1)
-        if not st.running.any() and ser is None:
-            # every run is decided: the rest of the record repeats the final month
-            share[:, t + 1:] = share[:, t:t + 1]
-            members[:, t + 1:] = members[:, t:t + 1]
-            break
     out = {k: np.stack(v, axis=1) for k, v in ser.items()} if ser is not None else None
     return BatchResult(replicates, st, log, coal, share, members, out)

@@ -54,6 +54,7 @@ class State:
     vindication: np.ndarray  # (B, A) cumulative pull of events on sentiment
     doc_released: np.ndarray  # (B, D) month published, -1 not
     doc_force: np.ndarray  # (B, D) force of a published document
+    doc_public: np.ndarray  # (B, D) read to a congress or published in full (no second publication)
     # records
     sanctions: np.ndarray  # (B, L, 7) month, -1
     defeated: np.ndarray  # (B, L) month, -1
@@ -128,6 +129,7 @@ def initial_state(spec: Spec, B: int) -> State:
         vindication=np.zeros((B, len(spec.axis_names))),
         doc_released=np.full((B, D), -1),
         doc_force=np.zeros((B, D)),
+        doc_public=np.zeros((B, D), dtype=bool),
         sanctions=np.full((B, L, 7), -1, dtype=np.int64),
         defeated=np.full((B, L), -1, dtype=np.int64),
         winner=np.full(B, -1),

@@ -54,8 +54,8 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
     world.shift(spec, st, action == policy.SHIFT, log, running)
     motions.recant(spec, st, action == policy.RECANT, log, running)
     documents.publish(spec, st, action == policy.PUBLISH, log, running)
+    documents.arrivals(spec, st, rng, log, running, th)
     if meeting:
-        documents.arrivals(spec, st, rng, log, running, th)
         motions.meeting(spec, st, rng, log, running, motion_target)
     motions.readmit_and_relapse(spec, st, rng, log, running)
     outcome.defeats(spec, st)

@@ -4,6 +4,7 @@ fear of being on the losing side and noise; each vote's tally is recorded."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import distance, holds, party_line, sigmoid
@@ -18,6 +19,11 @@ RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
 
 def ideology_lean(weight: float, dist_proposer: np.ndarray, dist_target: np.ndarray) -> np.ndarray:
     """Members punish a line far from their mood (a deviation) and trust a proposer close to it."""
+    return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
+
+
+@njit(cache=True)
+def ideology_lean_scalar(weight: float, dist_proposer: float, dist_target: float) -> float:  # pragma: no cover
     return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
 
 

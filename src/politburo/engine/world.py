@@ -59,6 +59,7 @@ def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarr
     st.ideology = np.where(who[:, :, None], st.ideology + move, st.ideology)
     cost = p["shift_cost"] * spec.rigidity[None, :] * np.minimum(dist[:, :, 0], p["shift_step"])
     st.prestige -= np.where(who, cost, 0.0)
+    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
     crossed = who[:, :, None] & (np.sign(st.ideology) != before) & (before != 0)
     for i in range(spec.L):
         for a in range(len(spec.axis_names)):
