@@ -96,7 +96,7 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     rows = np.arange(st.B)
     delegates = bodies.congress_delegates(spec, st, spec.delegates[t]) if kind & CONGRESS else None
     conf = (bodies.congress_delegates(spec, st, spec.conference_delegates[t])
-            if kind & CONFERENCE else None)
+            if kind & CONFERENCE and not kind & (PLENUM | CONGRESS) else None)
     order = np.argsort(-spec.ambition, kind="stable")
     rung, office = next_rung(spec, st)
     for i in order:

@@ -13,7 +13,8 @@ from politburo.engine.documents import benefit
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
-from politburo.engine.log import REMOVE_COMMITTEE, REMOVE_OFFICE
+from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
+from politburo.engine.spec import VISIBLE
 from politburo.engine.votes import ALLY_COMMITMENT, RUNG, ideology_lean_scalar
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
@@ -21,28 +22,35 @@ ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motio
 
 
 def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
-    """(B, L) next motion of the sanction ladder against each leader, and the office concerned."""
-    held = offices_held(spec, st)
-    weight = np.where(st.holder >= 0, 0.0, 0.0)
-    # the most visible office each leader holds
-    from politburo.engine.spec import VISIBLE
+    """(B, L) next motion of the sanction ladder against each leader (-1 none: exiled or
+    submitted after expulsion), and the most visible office he holds (-1 none)."""
+    weight = (spec.powers * VISIBLE[None, :]).sum(axis=1) + 0.01
+    return _next_rung(st.holder, weight, st.in_bureau, st.in_committee, st.expelled, st.exiled, st.submitted)
 
-    w = (spec.powers * VISIBLE[None, :]).sum(axis=1) + 0.01
-    best = np.full((st.B, spec.L), -1)
-    bestw = np.full((st.B, spec.L), -1.0)
-    rows = np.arange(st.B)
-    for o in range(spec.O):
-        h = st.holder[:, o]
-        ok = h >= 0
-        better = ok & (w[o] > bestw[rows, np.maximum(h, 0)])
-        best[rows[better], h[better]] = o
-        bestw[rows[better], h[better]] = w[o]
-    del weight
-    rung = np.where(held > 0, lg.REMOVE_OFFICE,
-           np.where(st.in_bureau, lg.REMOVE_BUREAU,
-           np.where(st.in_committee, lg.REMOVE_COMMITTEE,
-           np.where(~st.expelled, lg.EXPEL,
-           np.where(~st.exiled & ~st.submitted, lg.EXILE, -1)))))
+
+@njit(cache=True)
+def _next_rung(holder, weight, in_bureau, in_committee, expelled, exiled, submitted):  # pragma: no cover
+    B, L = in_bureau.shape
+    rung = np.full((B, L), -1, dtype=np.int64)
+    best = np.full((B, L), -1, dtype=np.int64)
+    for r in range(B):
+        bestw = np.full(L, -1.0)
+        for o in range(holder.shape[1]):
+            h = holder[r, o]
+            if h >= 0 and weight[o] > bestw[h]:
+                bestw[h] = weight[o]
+                best[r, h] = o
+        for i in range(L):
+            if best[r, i] >= 0:
+                rung[r, i] = REMOVE_OFFICE
+            elif in_bureau[r, i]:
+                rung[r, i] = REMOVE_BUREAU
+            elif in_committee[r, i]:
+                rung[r, i] = REMOVE_COMMITTEE
+            elif not expelled[r, i]:
+                rung[r, i] = EXPEL
+            elif not exiled[r, i] and not submitted[r, i]:
+                rung[r, i] = EXILE
     return rung, best
 
 

@@ -8,6 +8,7 @@ counterfactual consumed more draws before it (common random numbers by construct
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 PURPOSES = (
     "economy", "foreign", "funeral", "appointments", "network", "policy", "vote",
@@ -67,5 +68,30 @@ class Streams:
         u = self.uniform(purpose, month, tail, sub)
         return np.log(u / (1.0 - u)) * _LOGISTIC_SD
 
+    def key(self, purpose: str, month: int, sub: int = 0) -> np.uint64:
+        """The key of one draw group, for compiled code that draws with `draw_uniform`."""
+        return _key(self.seed, purpose, month, sub)
+
     def gumbel(self, purpose: str, month: int, tail: tuple[int, ...] = (), sub: int = 0) -> np.ndarray:
         return -np.log(-np.log(self.uniform(purpose, month, tail, sub)))
+
+
+@njit(cache=True)
+def _mix_scalar(z):  # pragma: no cover - compiled
+    z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return z ^ (z >> np.uint64(31))
+
+
+@njit(cache=True)
+def draw_uniform(rep, key, index):  # pragma: no cover - compiled
+    """The same number as Streams.uniform(...)[run, index] for the run whose mixed replicate
+    id is `rep` (Streams.reps[run]) and the draw group `key` (Streams.key(...))."""
+    x = _mix_scalar((rep ^ key) + np.uint64(index) * np.uint64(0x9E3779B97F4A7C15))
+    return (float(x >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
+
+
+@njit(cache=True)
+def draw_normal(rep, key, index):  # pragma: no cover - compiled
+    u = draw_uniform(rep, key, index)
+    return np.log(u / (1.0 - u)) * _LOGISTIC_SD

@@ -7,8 +7,9 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
+from politburo.engine.log import REMOVE_BUREAU, REMOVE_OFFICE
 from politburo.engine.common import distance, holds, party_line, sigmoid
-from politburo.engine.rng import Streams
+from politburo.engine.rng import Streams, draw_normal
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -45,28 +46,42 @@ def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
 
 def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
          office: np.ndarray) -> np.ndarray:
-    """(B,) logit of an uncommitted voter for the motion."""
+    """(B,) logit of an uncommitted voter for the motion: the prestige gap, the target's
+    deviation from the members' mood, the severity of the rung (doubled for the top office),
+    the grounds the target has given, a factionalism charge under the ban, fear of a Bonaparte,
+    and a published document asking for this removal."""
     p = spec.params
-    rows = np.arange(st.B)
     standing = st.prestige + 0.5 * st.heir
-    line = party_line(st)
-    fit_p = distance(line, st.ideology[rows, proposer])
-    fit_t = distance(line, st.ideology[rows, target])
-    x = p["prestige_weight"] * (standing[rows, proposer] - standing[rows, target])
-    x += ideology_lean(p["ideology_weight"], fit_p, fit_t)
-    x -= p["severity"] * RUNG[motion]
-    top = spec.power("top_party_office")[np.maximum(office, 0)] & (office >= 0)
-    x -= 2.0 * p["severity"] * top
-    x += p["grounds_weight"] * (np.minimum(st.grounds[rows, target], 2.0) - 1.0)
-    charge = st.faction[rows, target] * p["faction_ban"] * p["factionalism_charge"]
-    x += np.where(motion >= lg.REMOVE_BUREAU, charge, 0.5 * charge)
-    army = holds(spec, st, "army")[rows, target]
-    x += 0.5 * p["bonaparte_fear"] * army
-    # A published document that asks for the target's removal from this office.
-    for d in range(spec.doc_removal.shape[0]):
-        asks = spec.doc_removal[d][target] == office
-        x += np.where(asks & (motion == lg.REMOVE_OFFICE), p["removal_push"] * st.doc_force[:, d], 0.0)
-    return x
+    fit = distance(st.ideology, party_line(st)[:, None, :])
+    return _lean(proposer, target, motion, office, standing, fit, st.grounds, st.faction,
+                 holds(spec, st, "army"), st.doc_force, spec.doc_removal, spec.power("top_party_office"),
+                 np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
+                           p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]]))
+
+
+@njit(cache=True)
+def _lean(proposer, target, motion, office, standing, fit, grounds, faction, army, doc_force, doc_removal,
+          top, w):  # pragma: no cover - compiled
+    B = proposer.shape[0]
+    out = np.empty(B)
+    for r in range(B):
+        i, j, m, o = proposer[r], target[r], motion[r], office[r]
+        x = w[0] * (standing[r, i] - standing[r, j])
+        x += ideology_lean_scalar(w[1], fit[r, i], fit[r, j])
+        x -= w[2] * RUNG[m]
+        if o >= 0 and top[o]:
+            x -= 2.0 * w[2]
+        x += w[3] * (min(grounds[r, j], 2.0) - 1.0)
+        if faction[r, j]:
+            x += w[4] if m >= REMOVE_BUREAU else 0.5 * w[4]
+        if army[r, j]:
+            x += 0.5 * w[5]
+        if m == REMOVE_OFFICE:
+            for d in range(doc_removal.shape[0]):
+                if doc_removal[d, j] == o:
+                    x += w[6] * doc_force[r, d]
+        out[r] = x
+    return out
 
 
 def members(spec: Spec, st: State, body: int, delegates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -83,32 +98,67 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
           target: np.ndarray, motion: np.ndarray, office: np.ndarray, mask: np.ndarray,
           delegates: np.ndarray | None = None, lean_x: np.ndarray | None = None,
           needed: np.ndarray | float = 0.5, stance_x: np.ndarray | None = None) -> tuple[np.ndarray, ...]:
-    """Count a vote in `body` for the runs in `mask`; returns yes, no, abstain, passed."""
+    """Count a vote in `body` for the runs in `mask`; returns yes, no, abstain, passed.
+
+    Each bloc of clients votes yes with probability sigmoid(lean + bandwagon·side + mood +
+    discipline·stance of its patron); the uncommitted with sigmoid(lean + bandwagon·side + mood);
+    the count in a bloc is its expectation plus binomial-sized noise. Principals sitting in the
+    body vote their own stance (or the lean when they have none)."""
     p = spec.params
-    L = spec.L
     blocs, seated = members(spec, st, body, delegates)
     s = stance(st, proposer, target) if stance_x is None else stance_x
     x = lean(spec, st, proposer, target, motion, office) if lean_x is None else lean_x
-    size = blocs.sum(axis=1) + seated.sum(axis=1)
-    side = ((blocs[:, :L] * s).sum(axis=1) + (seated * s).sum(axis=1)) / np.maximum(size, 1)
-    mood = p["vote_noise"] * rng.normal("vote_mood", st.month, (), sub)
-    base = x + p["bandwagon"] * side + mood
-    logit = np.empty(blocs.shape)
-    logit[:, :L] = base[:, None] + p["bloc_discipline"] * s
-    logit[:, L] = base
-    py = sigmoid(logit)
-    z = rng.normal("vote", st.month, (L + 1,), sub)
-    n = blocs.astype(float)
-    yes = np.clip(np.rint(n * py + np.sqrt(n * py * (1 - py)) * z), 0, n)
-    abstain = np.minimum(np.rint((n - yes) * 0.1 * (1 - np.abs(2 * py - 1))), n - yes)
-    no = n - yes - abstain
-    own = np.where(s > 0, 1, np.where(s < 0, -1, np.where(base[:, None] > 0, 1, -1)))
-    y = yes.sum(axis=1) + (seated & (own > 0)).sum(axis=1)
-    nn = no.sum(axis=1) + (seated & (own < 0)).sum(axis=1)
-    a = abstain.sum(axis=1)
-    cast = np.maximum(y + nn, 1)
-    passed = (y > nn) & (y >= needed * cast) & mask
-    return y.astype(np.int64), nn.astype(np.int64), a.astype(np.int64), passed
+    need = np.broadcast_to(np.asarray(needed, dtype=np.float64), mask.shape)
+    return _tally(mask, blocs, seated, s.astype(np.float64), x.astype(np.float64), need, rng.reps,
+                  rng.key("vote_mood", st.month, sub), rng.key("vote", st.month, sub),
+                  p["vote_noise"], p["bandwagon"], p["bloc_discipline"])
+
+
+@njit(cache=True)
+def _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon,
+           discipline):  # pragma: no cover - compiled
+    B, L = seated.shape
+    yes = np.zeros(B, dtype=np.int64)
+    no = np.zeros(B, dtype=np.int64)
+    abst = np.zeros(B, dtype=np.int64)
+    passed = np.zeros(B, dtype=np.bool_)
+    for r in range(B):
+        if not mask[r]:
+            continue
+        size = 0.0
+        side = 0.0
+        for b in range(L + 1):
+            size += blocs[r, b]
+        for b in range(L):
+            size += seated[r, b]
+            side += (blocs[r, b] + seated[r, b]) * s[r, b]
+        side /= max(size, 1.0)
+        base = x[r] + bandwagon * side + noise * draw_normal(reps[r], key_mood, 0)
+        y = 0.0
+        n_ = 0.0
+        a_ = 0.0
+        for b in range(L + 1):
+            logit = base + (discipline * s[r, b] if b < L else 0.0)
+            py = 1.0 / (1.0 + np.exp(-logit))
+            n = float(blocs[r, b])
+            z = draw_normal(reps[r], key_vote, b)
+            yb = min(max(np.rint(n * py + np.sqrt(n * py * (1.0 - py)) * z), 0.0), n)
+            ab = min(np.rint((n - yb) * 0.1 * (1.0 - abs(2.0 * py - 1.0))), n - yb)
+            y += yb
+            a_ += ab
+            n_ += n - yb - ab
+            if b < L and seated[r, b]:
+                own = s[r, b] > 0 or (s[r, b] == 0 and base > 0)
+                if own:
+                    y += 1.0
+                else:
+                    n_ += 1.0
+        yes[r] = int(y)
+        no[r] = int(n_)
+        abst[r] = int(a_)
+        cast = max(y + n_, 1.0)
+        passed[r] = y > n_ and y >= needed[r] * cast
+    return yes, no, abst, passed
 
 
 def reveal(spec: Spec, st: State, mask: np.ndarray) -> None:
