@@ -5,6 +5,7 @@ police, and a losing side that publishes looks desperate."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine import votes
@@ -16,13 +17,30 @@ from politburo.engine.state import State
 
 def benefit(spec: Spec, st: State, d: int, th: np.ndarray) -> np.ndarray:
     """(B, L) how much publishing document d helps each leader: damage to the rivals he
-    perceives as threatening (weighted by threat), less damage to himself and his allies.
-    A leader who underrates a rival sees little point in damaging him."""
-    dmg = spec.doc_damage[d]
-    thr = np.where(np.isfinite(th), th, 0.0)
-    rel = thr / np.maximum(thr.max(axis=2, keepdims=True), 1e-9)
-    w = np.where(st.allied, -0.5, rel)
-    return (w * dmg[None, None, :]).sum(axis=2) - dmg[None, :]
+    perceives as threatening (weighted by threat relative to the greatest), less damage to
+    himself and half the damage to his allies. A leader who underrates a rival sees little
+    point in damaging him."""
+    return _benefit(th, st.allied, spec.doc_damage[d])
+
+
+@njit(cache=True)
+def _benefit(th, allied, dmg):  # pragma: no cover - compiled
+    B, L, _ = th.shape
+    out = np.empty((B, L))
+    for r in range(B):
+        for i in range(L):
+            top = 1e-9
+            for j in range(L):
+                if np.isfinite(th[r, i, j]) and th[r, i, j] > top:
+                    top = th[r, i, j]
+            v = -dmg[i]
+            for j in range(L):
+                if allied[r, i, j]:
+                    v -= 0.5 * dmg[j]
+                elif np.isfinite(th[r, i, j]):
+                    v += th[r, i, j] / top * dmg[j]
+            out[r, i] = v
+    return out
 
 
 def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:

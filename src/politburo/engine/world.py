@@ -4,6 +4,7 @@ sentiment drifts toward them, and leaders whose line fits the mood gain standing
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import distance, party_line
@@ -42,11 +43,22 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
 def desired_position(st: State) -> np.ndarray:
     """(B, L, A) where a leader would like to stand: with the party's mood, but set apart from
     his main rival on the side the mood leans (a centrist attacking the right moves left)."""
-    line = party_line(st)[:, None, :]
-    rows = np.arange(st.B)[:, None]
-    rival = st.ideology[rows, np.maximum(st.target, 0)]
-    apart = np.where((st.target >= 0)[:, :, None], 0.5 * (line - rival), 0.0)
-    return np.clip(line + apart, -1.0, 1.0)
+    return _desired(party_line(st), st.ideology, st.target)
+
+
+@njit(cache=True)
+def _desired(line, ideology, target):  # pragma: no cover - compiled
+    B, L, A = ideology.shape
+    out = np.empty((B, L, A))
+    for r in range(B):
+        for i in range(L):
+            t = target[r, i]
+            for a in range(A):
+                v = line[r, a]
+                if t >= 0:
+                    v += 0.5 * (line[r, a] - ideology[r, t, a])
+                out[r, i, a] = min(max(v, -1.0), 1.0)
+    return out
 
 
 def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
