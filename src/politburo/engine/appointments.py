@@ -5,10 +5,11 @@ of a fallen patron drift away, in the regions and in the committee."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import controls, holds
-from politburo.engine.rng import Streams
+from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -39,20 +40,13 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
         if not appointer[:, k].any():
             continue
         cap = p["appointment_capacity"] * (0.5 + spec.organisation[k])
-        n = np.floor(cap) + (rng.uniform("appointments", t, (), 2 * k) < cap - np.floor(cap))
         guarded = home_guarded & (home[None, :] != k)
-        own = st.patron == k
-        value = w * (1.0 - own * st.loyalty) * (1.0 + 0.5 * (st.patron >= 0) * ~own)
-        value = value + 0.002 * rng.gumbel("appointments", t, (R,), 2 * k + 1)
-        value = np.where(guarded | (own & (st.loyalty > 0.75)), -np.inf, value)
-        for j in range(int(n.max(initial=0))):
-            pick = value.argmax(axis=1)
-            ok = appointer[:, k] & (j < n) & np.isfinite(value[rows, pick])
-            idx = rows[ok]
-            st.patron[idx, pick[ok]] = k
-            st.loyalty[idx, pick[ok]] = 0.7 + 0.3 * spec.organisation[k]
-            value[idx, pick[ok]] = -np.inf
-            notable = ok & (home[pick] >= 0)
+        picks = _appoint(appointer[:, k], k, st.patron, st.loyalty, w, guarded, cap,
+                         0.7 + 0.3 * spec.organisation[k], rng.reps,
+                         rng.key("appointments", t, 2 * k), rng.key("appointments", t, 2 * k + 1))
+        for j in range(picks.shape[1]):
+            pick = picks[:, j]
+            notable = (pick >= 0) & (home[np.maximum(pick, 0)] >= 0)
             log.event(t, lg.APPOINT, notable & running, k, pick)
     for k in np.flatnonzero(spec.network > 0):
         prob = p["network_rate"] * spec.network[k] * (1.0 + spec.national)
@@ -78,3 +72,41 @@ def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
             moving = np.where(strongest == k, 0, moving)
             body[:, k] -= moving
             body[rows, strongest] += moving
+
+
+@njit(cache=True)
+def _appoint(appointer, k, patron, loyalty, w, guarded, cap, new_loyalty, reps, key_n,
+             key_g):  # pragma: no cover - compiled
+    """Replace up to `cap` secretaries (the fraction drawn) where it pays most: large
+    organisations whose secretary is not already a loyal client, a rival's client first."""
+    B, R = patron.shape
+    nmax = int(np.floor(cap)) + 1
+    picks = np.full((B, nmax), -1, dtype=np.int64)
+    value = np.empty(R)
+    for r in range(B):
+        if not appointer[r]:
+            continue
+        n = int(np.floor(cap)) + (1 if draw_uniform(reps[r], key_n, 0) < cap - np.floor(cap) else 0)
+        for q in range(R):
+            own = patron[r, q] == k
+            v = w[r, q] * (1.0 - (loyalty[r, q] if own else 0.0))
+            if patron[r, q] >= 0 and not own:
+                v *= 1.5
+            v += 0.002 * -np.log(-np.log(draw_uniform(reps[r], key_g, q)))
+            if guarded[r, q] or (own and loyalty[r, q] > 0.75):
+                v = -np.inf
+            value[q] = v
+        for j in range(n):
+            best = -1
+            bv = -np.inf
+            for q in range(R):
+                if value[q] > bv:
+                    bv = value[q]
+                    best = q
+            if best < 0:
+                break
+            patron[r, best] = k
+            loyalty[r, best] = new_loyalty
+            value[best] = -np.inf
+            picks[r, j] = best
+    return picks

@@ -26,10 +26,7 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     st.vindication = 0.97 * st.vindication + foreign
     pull = st.vindication.copy()
     pull[:, 0] += p["economy_pull"] * st.economy  # a bad economy discredits the high end of the first axis
-    goal = np.clip(spec.sentiment0[None, :, :] + pull[:, None, :], -1.0, 1.0)
-    st.sentiment += p["sentiment_drift"] * (goal - st.sentiment)
-    st.sentiment += spec.high_appeal * 0.3 * (1.0 - st.sentiment)
-    np.clip(st.sentiment, -1.0, 1.0, out=st.sentiment)
+    _drift(st.sentiment, spec.sentiment0, pull, p["sentiment_drift"], spec.high_appeal)
     st.line_month = -1
     # Standing follows fit with the party's mood, the appeal of each axis, and reverts slowly.
     fit = -distance(st.ideology, party_line(st)[:, None, :])
@@ -38,6 +35,20 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     st.prestige += 0.015 * fit + appeal + 0.03 * (spec.prestige0 - st.prestige)
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
     st.heir *= 0.99
+
+
+@njit(cache=True)
+def _drift(sentiment, sentiment0, pull, rate, appeal):  # pragma: no cover - compiled
+    """Members' sentiment drifts toward their starting mood moved by what events vindicated,
+    and toward the high end of an axis with a steady appeal."""
+    B, R, A = sentiment.shape
+    for r in range(B):
+        for q in range(R):
+            for a in range(A):
+                goal = min(max(sentiment0[q, a] + pull[r, a], -1.0), 1.0)
+                v = sentiment[r, q, a] + rate * (goal - sentiment[r, q, a])
+                v += appeal[a] * 0.3 * (1.0 - v)
+                sentiment[r, q, a] = min(max(v, -1.0), 1.0)
 
 
 def desired_position(st: State) -> np.ndarray:
