@@ -4,6 +4,7 @@ leaders who stay out of the feud gain."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import holds
@@ -29,24 +30,39 @@ def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: n
     if p["polemics"] <= 0:
         decay_grounds(spec, st)
         return
-    rows = np.arange(st.B)
-    press = holds(spec, st, "press")
-    involved = authors.copy()
-    n = authors.sum(axis=1)
-    for i in range(spec.L):
-        a = authors[:, i] & (st.target[:, i] >= 0)
-        if not a.any():
-            continue
-        t = np.maximum(st.target[:, i], 0)
-        strength = 0.4 + 0.6 * spec.oratory[i] + 0.4 * press[:, i]
-        first = a & (st.enmity[rows, i, t] < 1.0)
-        st.prestige[rows[a], t[a]] -= p["polemic_damage"] * strength[a] * p["polemics"]
-        st.prestige[a, i] -= p["polemic_self_cost"] * p["polemics"]
-        st.grounds[a, i] += np.where(leadership[rows[a], t[a]], 1.0, 0.2)
-        st.enmity[rows[a], i, t[a]] += 1.0
-        st.enmity[rows[a], t[a], i] += 1.0
-        involved[rows[a], t[a]] = True
-        log.event(st.month, lg.POLEMIC, first & running, i, t)
+    first = _polemics(authors, st.target, st.prestige, st.grounds, st.enmity, leadership, st.expelled,
+                      0.4 + 0.6 * spec.oratory[None, :] + 0.4 * holds(spec, st, "press"),
+                      p["polemic_damage"] * p["polemics"], p["polemic_self_cost"] * p["polemics"],
+                      p["bystander_gain"])
+    for i in np.flatnonzero(first.any(axis=0)):
+        log.event(st.month, lg.POLEMIC, first[:, i] & running, i, st.target[:, i])
     decay_grounds(spec, st)
-    st.prestige += np.where(~involved & ~st.expelled, p["bystander_gain"] * n[:, None], 0.0)
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+
+
+@njit(cache=True)
+def _polemics(authors, target, prestige, grounds, enmity, leadership, expelled, strength, damage, self_cost,
+              bystander):  # pragma: no cover - compiled
+    B, L = authors.shape
+    first = np.zeros((B, L), dtype=np.bool_)
+    involved = np.zeros(L, dtype=np.bool_)
+    for r in range(B):
+        n = 0
+        for i in range(L):
+            involved[i] = authors[r, i]
+            n += authors[r, i]
+        for i in range(L):
+            t = target[r, i]
+            if not authors[r, i] or t < 0:
+                continue
+            first[r, i] = enmity[r, i, t] < 1.0
+            prestige[r, t] -= damage * strength[r, i]
+            prestige[r, i] -= self_cost
+            grounds[r, i] += 1.0 if leadership[r, t] else 0.2
+            enmity[r, i, t] += 1.0
+            enmity[r, t, i] += 1.0
+            involved[t] = True
+        for i in range(L):
+            if not involved[i] and not expelled[r, i]:
+                prestige[r, i] += bystander * n
+            prestige[r, i] = min(max(prestige[r, i], 0.0), 1.5)
+    return first
