@@ -59,19 +59,32 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
 
 
 def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
-    """Committee and bureau clients of a fallen patron go over to the strongest bloc."""
-    L = spec.L
-    rows = np.arange(st.B)
-    rate = spec.params["defection"]
-    strength = np.where(fallen, -1, st.committee[:, :L])
-    strongest = strength.argmax(axis=1)
-    u = rng.uniform("appointments", st.month, (2, L), 999)
-    for k in range(L):
-        for body, uu in ((st.committee, u[:, 0, k]), (st.bureau, u[:, 1, k])):
-            moving = np.where(fallen[:, k], np.floor(body[:, k] * rate + uu), 0).astype(np.int64)
-            moving = np.where(strongest == k, 0, moving)
-            body[:, k] -= moving
-            body[rows, strongest] += moving
+    """Committee and bureau clients of a fallen patron go over to the strongest bloc, at the
+    `defection` rate (rounded at random)."""
+    _defect(st.committee, st.bureau, fallen, spec.params["defection"], rng.reps,
+            rng.key("appointments", st.month, 999))
+
+
+@njit(cache=True)
+def _defect(committee, bureau, fallen, rate, reps, key):  # pragma: no cover - compiled
+    B, L = fallen.shape
+    for r in range(B):
+        strongest = 0
+        best = -2
+        for k in range(L):
+            v = -1 if fallen[r, k] else committee[r, k]
+            if v > best:
+                best = v
+                strongest = k
+        for k in range(L):
+            if not fallen[r, k] or k == strongest:
+                continue
+            moving = int(np.floor(committee[r, k] * rate + draw_uniform(reps[r], key, k)))
+            committee[r, k] -= moving
+            committee[r, strongest] += moving
+            moving = int(np.floor(bureau[r, k] * rate + draw_uniform(reps[r], key, L + k)))
+            bureau[r, k] -= moving
+            bureau[r, strongest] += moving
 
 
 @njit(cache=True)

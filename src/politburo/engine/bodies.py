@@ -41,31 +41,57 @@ def _delivery(patron, expelled, ideology, steered, members, loyalty, sentiment, 
 
 
 def delegate_shares(spec: Spec, st: State) -> np.ndarray:
-    """(B, L + 1) share of congress delegates in each leader's bloc; last column unaligned."""
-    p = spec.params
-    L = spec.L
-    w = st.members / st.members.sum(axis=1, keepdims=True)
-    dlv = delivery(spec, st)
-    shares = np.zeros((st.B, L + 1))
-    for k in range(L):
-        shares[:, k] = (w * dlv * (st.patron == k)).sum(axis=1)
-    free = 1.0 - dlv
-    home = spec.home_of
-    for r in np.flatnonzero(home >= 0):
-        h = home[r]
-        ok = ~st.expelled[:, h] & (st.defeated[:, h] < 0) & (st.patron[:, r] != h)
-        extra = np.where(ok, p["home_base"] * free[:, r], 0.0)
-        shares[:, h] += w[:, r] * extra
-        free[:, r] -= extra
-    # The rest follow prestige and ideological fit, half of them without a patron.
-    standing = st.prestige + 0.5 * st.heir
-    appeal = 3.0 * standing[:, None, :] - 2.0 * distance(st.sentiment[:, :, None, :], st.ideology[:, None, :, :])
-    appeal = np.where((st.in_committee & ~st.expelled)[:, None, :], appeal, -np.inf)
-    appeal = appeal - appeal.max(axis=2, keepdims=True)
-    soft = np.exp(appeal)
-    soft /= soft.sum(axis=2, keepdims=True)
-    shares[:, :L] += (w[:, :, None] * free[:, :, None] * 0.5 * soft).sum(axis=1)
-    shares[:, L] += (w * free * 0.5).sum(axis=1)
+    """(B, L + 1) share of congress delegates in each leader's bloc; last column unaligned.
+
+    In each region the secretary delivers his share to his patron; a home-base leader still in
+    the game takes `home_base` of the rest; of what remains, half follow the principals by
+    prestige and ideological fit (a softmax) and half stay uncommitted."""
+    return _delegate_shares(st.members, delivery(spec, st), st.patron, spec.home_of, st.expelled, st.defeated,
+                            st.prestige + 0.5 * st.heir, st.sentiment, st.ideology,
+                            st.in_committee & ~st.expelled, spec.params["home_base"])
+
+
+@njit(cache=True)
+def _delegate_shares(members, dlv, patron, home, expelled, defeated, standing, sentiment, ideology, eligible,
+                     home_base):  # pragma: no cover - compiled
+    B, R = members.shape
+    L = standing.shape[1]
+    A = ideology.shape[2]
+    shares = np.zeros((B, L + 1))
+    appeal = np.empty(L)
+    for r in range(B):
+        total = 0.0
+        for q in range(R):
+            total += members[r, q]
+        for q in range(R):
+            w = members[r, q] / total
+            k = patron[r, q]
+            if k >= 0:
+                shares[r, k] += w * dlv[r, q]
+            free = 1.0 - dlv[r, q]
+            h = home[q]
+            if h >= 0 and not expelled[r, h] and defeated[r, h] < 0 and k != h:
+                extra = home_base * free
+                shares[r, h] += w * extra
+                free -= extra
+            top = -np.inf
+            for i in range(L):
+                if eligible[r, i]:
+                    d2 = 0.0
+                    for a in range(A):
+                        x = sentiment[r, q, a] - ideology[r, i, a]
+                        d2 += x * x
+                    appeal[i] = 3.0 * standing[r, i] - 2.0 * np.sqrt(d2)
+                    top = max(top, appeal[i])
+            norm = 0.0
+            for i in range(L):
+                if eligible[r, i]:
+                    appeal[i] = np.exp(appeal[i] - top)
+                    norm += appeal[i]
+            for i in range(L):
+                if eligible[r, i]:
+                    shares[r, i] += w * free * 0.5 * appeal[i] / norm
+            shares[r, L] += w * free * (0.5 if norm > 0 else 1.0)
     return shares
 
 

@@ -153,22 +153,20 @@ def _coalitions(th, old_target, old_allied, actor, ideology, enmity, prestige, f
 def _camp_masks(target, allied, L):  # pragma: no cover - compiled
     """Bitmask of the coalition against each leader: those who target him, with allies of
     theirs who fight another member of his camp (only leaders with an ally count)."""
+    has_ally = np.zeros(L, dtype=np.bool_)
+    for i in range(L):
+        for k in range(L):
+            has_ally[i] = has_ally[i] or allied[i, k]
     out = np.zeros(L, dtype=np.int64)
     for j in range(L):
         m = 0
         for i in range(L):
-            has_ally = False
-            for k in range(L):
-                has_ally = has_ally or allied[i, k]
-            member = target[i] == j and has_ally
+            member = target[i] == j and has_ally[i]
             if not member:
                 for k in range(L):
-                    if allied[i, k] and target[k] == j:
-                        has_k = False
-                        for q in range(L):
-                            has_k = has_k or allied[k, q]
-                        if has_k:
-                            member = True
+                    if allied[i, k] and target[k] == j and has_ally[k]:
+                        member = True
+                        break
             if member:
                 m |= 1 << i
         out[j] = m

@@ -70,7 +70,7 @@ def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarr
         motion = np.full(st.B, lg.READ_DOCUMENT)
         x = np.full(st.B, 0.3 - spec.params["severity"])
         side = np.clip(10.0 * b, -1.0, 1.0)  # each principal's side follows his own benefit
-        y, n, a, passed = votes.tally(spec, st, rng, 50 + d, 1, proposer, target, motion,
+        y, n, a, passed = votes.tally(spec, st, rng, 1000 + d, 1, proposer, target, motion,
                                       np.full(st.B, -1), moved, lean_x=x, stance_x=side)
         log.vote(t, moved & running, 1, motion, proposer, target, y, n, a, passed)
         release(spec, st, d, passed, 1.0)

@@ -10,7 +10,7 @@ from numba import njit
 from politburo.engine import log as lg
 from politburo.engine.common import controls, distance, holds, offices_held, party_line, sigmoid
 from politburo.engine.documents import benefit
-from politburo.engine.rng import Streams
+from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
@@ -182,8 +182,8 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
                                     4.0 * b * amb - p["desperation"] * losing * 2.0 - cau - 0.2,
                                     U[:, :, PUBLISH])
     target_of = np.full((st.B, L), -1)
-    rung, office = next_rung(spec, st)
     if meeting:
+        rung, office = next_rung(spec, st)
         # Candidates: his coalition's target, and the most threatening rival attacking him
         # who has given grounds (polemics, a faction).
         paused = (t - st.last_sanction) < p["ladder_pause"]
@@ -211,8 +211,26 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
             best_u = np.where(better, um, best_u)
         U[:, :, MOTION] = np.where(free, best_u, -np.inf)
         target_of = np.where(np.isfinite(U[:, :, MOTION]), target_of, -1)
-    noise = p["policy_noise"] * rng.gumbel("policy", t, (L, len(ACTIONS)))
-    action = np.where(np.isfinite(U), U + noise, -np.inf).argmax(axis=2)
-    action = np.where(running[:, None], action, LIE_LOW)
+    action = _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t))
     del rows
     return action, np.where(action == MOTION, target_of, -1)
+
+
+@njit(cache=True)
+def _noisy_argmax(U, running, scale, reps, key):  # pragma: no cover - compiled
+    """The action with the highest utility plus Gumbel noise (a logit choice); lie low when
+    the run is over."""
+    B, L, K = U.shape
+    out = np.zeros((B, L), dtype=np.int64)
+    for r in range(B):
+        if not running[r]:
+            continue
+        for i in range(L):
+            best = -np.inf
+            for a in range(K):
+                if np.isfinite(U[r, i, a]):
+                    v = U[r, i, a] + scale * -np.log(-np.log(draw_uniform(reps[r], key, i * K + a)))
+                    if v > best:
+                        best = v
+                        out[r, i] = a
+    return out
