@@ -4,5 +4,13 @@ from politburo.api import EnsembleResult, RunResult, ensemble, simulate
 from politburo.loader import ScenarioError, builtin_names, load_scenario
 
 __version__ = "0.1.0"
-__all__ = ["load_scenario", "simulate", "ensemble", "RunResult", "EnsembleResult", "ScenarioError",
-           "builtin_names", "__version__"]
+__all__ = [
+           "EnsembleResult",
+           "RunResult",
+           "ScenarioError",
+           "__version__",
+           "builtin_names",
+           "ensemble",
+           "load_scenario",
+           "simulate",
+]

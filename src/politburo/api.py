@@ -20,8 +20,15 @@ from politburo.engine.state import SANCTIONS
 from politburo.loader import ScenarioError, load_scenario
 from politburo.schema import Scenario
 
-__all__ = ["load_scenario", "simulate", "ensemble", "RunResult", "EnsembleResult", "ScenarioError",
-           "wilson"]
+__all__ = [
+    "EnsembleResult",
+    "RunResult",
+    "ScenarioError",
+    "ensemble",
+    "load_scenario",
+    "simulate",
+    "wilson",
+]
 
 
 def _check_seed(seed: Any) -> int:

@@ -90,8 +90,8 @@ def vote_text(spec: Spec, month: int, body: int, motion: int, proposer: int, tar
     what = {
         lg.REPRIMAND: (f"condemns the platform of {t}", f"refuses to condemn {t}"),
         lg.REMOVE_OFFICE: (f"removes {t} as {spec.office_names[office] if office >= 0 else 'office-holder'}",
-                           f"rejects {n[proposer]}'s motion to remove {t} as "
-                           f"{spec.office_names[office] if office >= 0 else 'office-holder'}"),
+                           (f"rejects {n[proposer]}'s motion to remove {t} as "
+                            f"{spec.office_names[office] if office >= 0 else 'office-holder'}")),
         lg.REMOVE_BUREAU: (f"removes {t} from the {b.get('bureau', 'bureau')}",
                            f"rejects {n[proposer]}'s motion to remove {t} from the {b.get('bureau', 'bureau')}"),
         lg.REMOVE_COMMITTEE: (f"expels {t} from the {b.get('committee', 'committee')}",

@@ -15,7 +15,7 @@ def compile_scenario(sc: Scenario) -> Spec:
     axes = [x.id for x in sc.axes]
     li = {x: i for i, x in enumerate(leaders)}
     oi = {x: i for i, x in enumerate(offices)}
-    L, O, A, R = len(leaders), len(offices), len(axes), len(sc.regions)
+    L, O, A = len(leaders), len(offices), len(axes)
 
     holder0 = np.full(O, -1)
     for i, ld in enumerate(sc.leaders):
@@ -32,10 +32,10 @@ def compile_scenario(sc: Scenario) -> Spec:
     doc_forced = np.full(D, -1)
     doc_arrival = np.full(D, -1)
     for d, doc in enumerate(docs):
-        for k, v in doc.damage.items():
-            doc_damage[d, li[k]] = v
-        for k, o in doc.removal.items():
-            doc_removal[d, li[k]] = oi[o]
+        for who, v in doc.damage.items():
+            doc_damage[d, li[who]] = v
+        for who, o in doc.removal.items():
+            doc_removal[d, li[who]] = oi[o]
         if doc.forced_release:
             doc_forced[d] = sc.month(doc.forced_release)
 
@@ -98,7 +98,7 @@ def compile_scenario(sc: Scenario) -> Spec:
         axis_names=[x.name for x in sc.axes],
         document_names=[x.name for x in docs],
         axis_labels=[(x.low_label, x.high_label) for x in sc.axes],
-        body_names=dict(sc.scenario.bodies),
+        body_names={str(k): v for k, v in sc.scenario.bodies.items()},
         founder=sc.scenario.founder,
         start_year=int(sc.scenario.start[:4]),
         start_month=int(sc.scenario.start[5:]),

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any
 
 import numpy as np
 
 from politburo.api import EnsembleResult, elimination_order, ensemble
-from politburo.schema import Pattern, Scenario
+from politburo.schema import Pattern
 
 
 @dataclass
@@ -39,7 +40,6 @@ def evaluate(p: Pattern, ens: EnsembleResult, off: EnsembleResult | None = None)
     sc = ens.scenario
     ids = [x.id for x in sc.leaders]
     li = {x: i for i, x in enumerate(ids)}
-    N = ens.runs
     detail = ""
     if p.kind == "win_rate":
         obs = float((ens.winner == li[p.leader or ""]).mean())
@@ -56,7 +56,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, off: EnsembleResult | None = None)
         for k in wins:
             d = ens.defeated[k]
             good = all(d[i] >= 0 for g in groups for i in g)
-            for a, b in zip(groups, groups[1:]):
+            for a, b in pairwise(groups):
                 good = good and max(d[i] for i in a) <= min(d[i] for i in b)
             ok += bool(good)
         obs = ok / len(wins) if len(wins) else 0.0
@@ -121,4 +121,4 @@ def fidelity(source: str = "soviet-1924", overrides: dict[str, Any] | list[str] 
     return [evaluate(p, ens, off) for p in scenario.patterns]
 
 
-__all__ = ["fidelity", "evaluate", "PatternResult", "elimination_order"]
+__all__ = ["PatternResult", "elimination_order", "evaluate", "fidelity"]

@@ -114,9 +114,9 @@ def _set(raw: dict[str, Any], path: str, value: Any) -> None:
         container, key, old = old, "value", old["value"]
     if isinstance(old, bool) and not isinstance(value, bool):
         raise KeyError(f"needs true or false, not {value!r}")
-    if isinstance(old, (int, float)) and not isinstance(old, bool):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise KeyError(f"needs a number, not {value!r}")
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if isinstance(old, (int, float)) and not isinstance(old, bool) and not number:
+        raise KeyError(f"needs a number, not {value!r}")
     container[key] = value
 
 

@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from politburo.engine.powers import POWERS
 from politburo.engine.parameters import PARAMETERS
+from politburo.engine.powers import POWERS
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -258,7 +258,7 @@ class Scenario(Strict):
         return month_index(date, self.scenario.start)
 
 
-def _ids(items: Any) -> list[str]:
+def _ids(items: Any) -> list[Any]:
     return [x.get("id") for x in items if isinstance(x, dict)] if isinstance(items, list) else []
 
 
@@ -271,17 +271,17 @@ def cross_check(raw: dict[str, Any]) -> list[str]:
     """Checks across sections (who holds what, dates inside the scenario, known names).
     Works on the raw TOML data so that it can report alongside field errors."""
     errors: list[str] = []
-    meta = raw.get("scenario") if isinstance(raw.get("scenario"), dict) else {}
-    start, end = meta.get("start"), meta.get("end")
-    dated = isinstance(start, str) and isinstance(end, str) and DATE_RE.match(start) and DATE_RE.match(end)
+    meta: dict[str, Any] = raw["scenario"] if isinstance(raw.get("scenario"), dict) else {}
+    start, end = str(meta.get("start")), str(meta.get("end"))
+    dated = bool(DATE_RE.match(start) and DATE_RE.match(end))
     months = month_index(end, start) + 1 if dated else None
     if months is not None and months < 1:
         errors.append(f"scenario.end: {end} is before start {start}")
 
     def inside(where: str, date: Any) -> None:
-        if months is not None and isinstance(date, str) and DATE_RE.match(date):
-            if not 0 <= month_index(date, start) < months:
-                errors.append(f"{where}: {date} is outside the scenario ({start} to {end})")
+        if (months is not None and isinstance(date, str) and DATE_RE.match(date)
+                and not 0 <= month_index(date, start) < months):
+            errors.append(f"{where}: {date} is outside the scenario ({start} to {end})")
 
     def lst(key: str) -> list[Any]:
         v = raw.get(key, [])

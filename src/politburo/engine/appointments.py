@@ -18,7 +18,6 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
     p = spec.params
     t = st.month
     L, R = spec.L, spec.R
-    rows = np.arange(st.B)
     appointer = controls(spec, st, "appoint")
     fallen = (st.defeated >= 0) | st.expelled
     pat = st.patron
@@ -44,11 +43,11 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
         picks = _appoint(appointer[:, k], k, st.patron, st.loyalty, w, guarded, cap,
                          0.7 + 0.3 * spec.organisation[k], rng.reps,
                          rng.key("appointments", t, 2 * k), rng.key("appointments", t, 2 * k + 1))
-        for j in range(picks.shape[1]):
-            pick = picks[:, j]
+        for slot in range(picks.shape[1]):
+            pick = picks[:, slot]
             notable = (pick >= 0) & (home[np.maximum(pick, 0)] >= 0)
             log.event(t, lg.APPOINT, notable & running, k, pick)
-    for k in np.flatnonzero(spec.network > 0):
+    for k in (int(x) for x in np.flatnonzero(spec.network > 0)):
         prob = p["network_rate"] * spec.network[k] * (1.0 + spec.national)
         u = rng.uniform("network", t, (R,), k)
         guarded = home_guarded & (home[None, :] != k)

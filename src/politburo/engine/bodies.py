@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import distance, largest_remainder
+from politburo.engine.common import largest_remainder
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -112,7 +112,7 @@ def elect_committee(spec: Spec, st: State, size: int, log: lg.Log | None, runnin
     p = spec.params
     L = spec.L
     shares = delegate_shares(spec, st)
-    lead, member = majority_group(st, shares)
+    _, member = majority_group(st, shares)
     w = shares.copy()
     w[:, :L] *= 1.0 + p["slate_bonus"] * member
     principals = (st.in_committee & ~st.expelled).sum(axis=1)

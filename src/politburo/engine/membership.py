@@ -15,7 +15,7 @@ def membership(spec: Spec, st: State) -> None:
     t = st.month
     w = st.members / st.members.sum(axis=1, keepdims=True)
     added = spec.drive[t] * w
-    steering = p["recruit_steering"] * controls(spec, st, "recruit").any(axis=1)
+    steering = p["recruit_steering"] * np.asarray(controls(spec, st, "recruit").any(axis=1), dtype=np.float64)
     growth = 1.0 + p["organic_growth"]
     st.steered = st.steered * growth + added * steering[:, None]
     st.members = np.maximum(st.members * growth + added, 1.0)

@@ -8,13 +8,12 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import controls, distance, holds, offices_held, party_line, sigmoid
+from politburo.engine.common import controls, distance, holds, party_line
 from politburo.engine.documents import benefit
-from politburo.engine.rng import Streams, draw_uniform
-from politburo.engine.spec import Spec
-from politburo.engine.state import State
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
-from politburo.engine.spec import VISIBLE
+from politburo.engine.rng import Streams, draw_uniform
+from politburo.engine.spec import VISIBLE, Spec
+from politburo.engine.state import State
 from politburo.engine.votes import ALLY_COMMITMENT, RUNG, ideology_lean_scalar
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)

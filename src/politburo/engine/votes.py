@@ -6,9 +6,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from politburo.engine import log as lg
+from politburo.engine.common import distance, holds, party_line
 from politburo.engine.log import REMOVE_BUREAU, REMOVE_OFFICE
-from politburo.engine.common import distance, holds, party_line, sigmoid
 from politburo.engine.rng import Streams, draw_normal
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
