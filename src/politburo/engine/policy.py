@@ -136,42 +136,20 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     p = spec.params
     L = spec.L
     t = st.month
-    amb, cau, rig = spec.ambition[None, :], spec.caution[None, :], spec.rigidity[None, :]
-    U = np.full((st.B, L, len(ACTIONS)), -np.inf)
-    U[:, :, LIE_LOW] = 0.15 * cau
-    has_t = st.target >= 0
+    amb, cau = spec.ambition[None, :], spec.caution[None, :]
     active = running[:, None] & ~st.submitted
     free = active & ~st.expelled
-    press = holds(spec, st, "press")
-    if p["polemics"] > 0:
-        U[:, :, POLEMIC] = np.where(active & has_t,
-                                    amb * (0.5 * spec.oratory + 0.4 * press) - 0.6 * cau - 0.1, -np.inf)
-    # Coalition strength in the committee as each leader perceives it.
     rows = np.arange(st.B)
     size = float(spec.committee_size[min(t, spec.months - 1)])
-    seen = st.committee[:, None, :L] * st.insight
-    mine = (seen * (st.allied | np.eye(L, dtype=bool)[None])).sum(axis=2) / size
-    losing = mine < 0.35
-    # Only an opposition organises: a coalition without the holder of the top office.
-    top = holds(spec, st, "top_party_office")
-    leadership = top | np.einsum("bik,bk->bi", st.allied.astype(np.int64), top.astype(np.int64)).astype(bool)
-    can_faction = free & has_t & ~st.faction & st.allied.any(axis=2) & losing & ~leadership
-    # The more desperate the opposition, the more it pays to organise; the ban deters the cautious.
-    drive = p["faction_drive"] * amb * 4.0 * (0.5 - mine)
-    U[:, :, FACTION] = np.where(can_faction, drive - 1.5 * cau * p["faction_ban"], -np.inf)
     from politburo.engine.world import desired_position
 
-    gap = desired_position(st) - st.ideology
-    dist = np.sqrt((gap ** 2).sum(axis=2))
-    step = np.minimum(dist, p["shift_step"])
-    gain = 3.0 * amb * step
-    # A change of line costs in proportion to rigidity and distance; the apparatus's man pays least.
-    cost = p["shift_cost"] * 10.0 * rig * step * (1.0 - 0.5 * controls(spec, st, "appoint")) + 0.05
-    U[:, :, SHIFT] = np.where(free & (dist > 0.05), gain - cost, -np.inf)
-    pressure = (st.removed * 1.0 + (st.faction & (p["faction_ban"] > 0)) * 0.5
-                + st.expelled * 1.5 + (~st.in_committee) * 0.5 + (st.defeated >= 0) * 0.5)
-    U[:, :, RECANT] = np.where(active & (pressure > 0.9),
-                               0.5 * cau * pressure - 1.5 * amb - p["recant_threshold"], -np.inf)
+    U, losing = _utilities(
+        st.target, st.allied, st.committee, st.insight, holds(spec, st, "press"),
+        holds(spec, st, "top_party_office"), controls(spec, st, "appoint"), st.faction, st.removed, st.expelled,
+        st.in_committee, st.defeated, active, free, desired_position(st), st.ideology,
+        spec.ambition, spec.caution, spec.rigidity, spec.oratory, size,
+        np.array([p["polemics"], p["faction_drive"], p["faction_ban"], p["shift_step"], p["shift_cost"],
+                  p["recant_threshold"]]), len(ACTIONS))
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
@@ -213,6 +191,58 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     action = _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t))
     del rows
     return action, np.where(action == MOTION, target_of, -1)
+
+
+@njit(cache=True)
+def _utilities(target, allied, committee, insight, press, top, appoint, faction, removed, expelled, in_committee,
+               defeated, active, free, desired, ideology, ambition, caution, rigidity, oratory, size, w,
+               n_actions):  # pragma: no cover - compiled
+    """Utility of lying low, a polemic, a faction, a change of line and a recantation; -inf
+    where an action is not open. Also returns whether each leader's coalition is losing (holds
+    under 35% of the committee as he perceives it)."""
+    polemics, drive, ban, step_max, shift_cost, recant_threshold = w[0], w[1], w[2], w[3], w[4], w[5]
+    B, L = target.shape
+    A = ideology.shape[2]
+    U = np.full((B, L, n_actions), -np.inf)
+    losing = np.zeros((B, L), dtype=np.bool_)
+    for r in range(B):
+        for i in range(L):
+            amb, cau, rig = ambition[i], caution[i], rigidity[i]
+            U[r, i, LIE_LOW] = 0.15 * cau
+            has_t = target[r, i] >= 0
+            if polemics > 0 and active[r, i] and has_t:
+                U[r, i, POLEMIC] = amb * (0.5 * oratory[i] + 0.4 * press[r, i]) - 0.6 * cau - 0.1
+            # coalition strength in the committee as he perceives it
+            mine = 0.0
+            any_ally = False
+            lead = top[r, i]
+            for k in range(L):
+                if k == i or allied[r, i, k]:
+                    mine += committee[r, k] * insight[r, i, k]
+                if allied[r, i, k]:
+                    any_ally = True
+                    lead = lead or top[r, k]
+            mine /= size
+            losing[r, i] = mine < 0.35
+            # Only an opposition organises; the more desperate, the more it pays; the ban deters.
+            if free[r, i] and has_t and not faction[r, i] and any_ally and losing[r, i] and not lead:
+                U[r, i, FACTION] = drive * amb * 4.0 * (0.5 - mine) - 1.5 * cau * ban
+            d2 = 0.0
+            for a in range(A):
+                x = desired[r, i, a] - ideology[r, i, a]
+                d2 += x * x
+            dist = np.sqrt(d2)
+            if free[r, i] and dist > 0.05:
+                step = min(dist, step_max)
+                # A change of line costs with rigidity and distance; the apparatus's man pays least.
+                cost = shift_cost * 10.0 * rig * step * (1.0 - 0.5 * appoint[r, i]) + 0.05
+                U[r, i, SHIFT] = 3.0 * amb * step - cost
+            pressure = (1.0 * removed[r, i] + (0.5 if faction[r, i] and ban > 0 else 0.0)
+                        + 1.5 * expelled[r, i] + (0.0 if in_committee[r, i] else 0.5)
+                        + (0.5 if defeated[r, i] >= 0 else 0.0))
+            if active[r, i] and pressure > 0.9:
+                U[r, i, RECANT] = 0.5 * cau * pressure - 1.5 * amb - recant_threshold
+    return U, losing
 
 
 @njit(cache=True)
