@@ -4,6 +4,7 @@ committee, and every other principal is out of the bureau or has submitted."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import holds, offices_held
@@ -24,15 +25,31 @@ def committee_share(spec: Spec, st: State) -> np.ndarray:
 
 
 def check_victory(spec: Spec, st: State, log: lg.Log) -> None:
-    L = spec.L
-    top = holds(spec, st, "top_party_office")
-    share = committee_share(spec, st)
-    done = ~st.in_bureau | st.submitted | st.expelled
-    others = np.stack([np.delete(done, i, axis=1).all(axis=1) for i in range(L)], axis=1)
-    win = top & (share > 0.5) & others & st.running[:, None]
-    won = win.any(axis=1)
-    w = win.argmax(axis=1)
+    won, w = _victory(holds(spec, st, "top_party_office"), committee_share(spec, st), st.in_bureau,
+                      st.submitted, st.expelled, st.running)
     st.winner = np.where(won, w, st.winner)
     st.victory = np.where(won, st.month, st.victory)
     log.event(st.month, lg.VICTORY, won, w)
     st.running = st.running & ~won
+
+
+@njit(cache=True)
+def _victory(top, share, in_bureau, submitted, expelled, running):  # pragma: no cover - compiled
+    B, L = top.shape
+    won = np.zeros(B, dtype=np.bool_)
+    winner = np.zeros(B, dtype=np.int64)
+    for r in range(B):
+        if not running[r]:
+            continue
+        for i in range(L):
+            if not top[r, i] or share[r, i] <= 0.5:
+                continue
+            ok = True
+            for j in range(L):
+                if j != i and in_bureau[r, j] and not submitted[r, j] and not expelled[r, j]:
+                    ok = False
+            if ok:
+                won[r] = True
+                winner[r] = i
+                break
+    return won, winner

@@ -73,20 +73,34 @@ def _desired(line, ideology, target):  # pragma: no cover - compiled
 
 
 def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    """Move toward the desired position; the cost was weighed by the policy."""
+    """Move toward the desired position by at most `shift_step`, paying prestige in proportion
+    to rigidity and distance; log a leader whose line crosses to the other side of an axis."""
     p = spec.params
-    gap = desired_position(st) - st.ideology
-    dist = np.sqrt((gap ** 2).sum(axis=2, keepdims=True))
-    move = gap / np.maximum(dist, 1e-9) * np.minimum(dist, p["shift_step"])
-    before = np.sign(st.ideology)
-    st.ideology = np.where(who[:, :, None], st.ideology + move, st.ideology)
-    cost = p["shift_cost"] * spec.rigidity[None, :] * np.minimum(dist[:, :, 0], p["shift_step"])
-    st.prestige -= np.where(who, cost, 0.0)
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
-    crossed = who[:, :, None] & (np.sign(st.ideology) != before) & (before != 0)
-    for i in range(spec.L):
-        for a in range(len(spec.axis_names)):
+    crossed = _shift(who, desired_position(st), st.ideology, st.prestige, spec.rigidity, p["shift_step"],
+                     p["shift_cost"])
+    if crossed.any():
+        for i, a in zip(*np.nonzero(crossed.any(axis=0)), strict=True):
             side = np.where(st.ideology[:, i, a] < 0, 0, 1)
             log.event(st.month, lg.SHIFT, crossed[:, i, a] & running, i, a, side)
 
 
+@njit(cache=True)
+def _shift(who, desired, ideology, prestige, rigidity, step_max, shift_cost):  # pragma: no cover - compiled
+    B, L, A = ideology.shape
+    crossed = np.zeros((B, L, A), dtype=np.bool_)
+    for r in range(B):
+        for i in range(L):
+            if not who[r, i]:
+                continue
+            d2 = 0.0
+            for a in range(A):
+                x = desired[r, i, a] - ideology[r, i, a]
+                d2 += x * x
+            dist = np.sqrt(d2)
+            step = min(dist, step_max)
+            for a in range(A):
+                before = np.sign(ideology[r, i, a])
+                ideology[r, i, a] += (desired[r, i, a] - ideology[r, i, a]) / max(dist, 1e-9) * step
+                crossed[r, i, a] = before != 0 and np.sign(ideology[r, i, a]) != before
+            prestige[r, i] = min(max(prestige[r, i] - shift_cost * rigidity[i] * step, 0.0), 1.5)
+    return crossed
