@@ -102,7 +102,7 @@ def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate:
     st = res.state
     names = spec.leader_names
     w = int(st.winner[0])
-    events, votes = res.log.event_columns(), res.log.vote_columns()
+    events, votes = res.log.event_columns(seq=True), res.log.vote_columns(seq=True)
     fates = {}
     for i, name in enumerate(names):
         fates[name] = {SANCTIONS[k]: spec.date(int(m)) for k, m in enumerate(st.sanctions[0, i]) if m >= 0}

@@ -116,13 +116,12 @@ def chronicle(spec: Spec, events: dict[str, np.ndarray], votes: dict[str, np.nda
     for k in sel:
         text = event_text(spec, *(int(events[c][k]) for c in ("kind", "a0", "a1", "a2")))
         if text:
-            prio = 2 if int(events["kind"][k]) == lg.VICTORY else 0
-            rows.append((int(events["month"][k]), prio, int(k), text))
+            rows.append((int(events["month"][k]), int(events["seq"][k]), int(k), text))
     sel = np.flatnonzero(votes["run"] == run)
     for k in sel:
         text = vote_text(spec, int(votes["month"][k]), int(votes["body"][k]), int(votes["motion"][k]),
                          int(votes["proposer"][k]), int(votes["target"][k]), int(votes["yes"][k]),
                          int(votes["no"][k]), bool(votes["passed"][k]), int(votes["office"][k]))
-        rows.append((int(votes["month"][k]), 1, int(k), text))
+        rows.append((int(votes["month"][k]), int(votes["seq"][k]), int(k), text))
     rows.sort(key=lambda r: (r[0], r[1], r[2]))
     return [(m, spec.date(m), text) for m, _, _, text in rows]

@@ -20,6 +20,11 @@ BODIES = ("bureau", "committee", "congress", "conference")
 class Log:
     events: list[tuple[np.ndarray, ...]] = field(default_factory=list)
     votes: list[tuple[np.ndarray, ...]] = field(default_factory=list)
+    count: int = 0  # records so far: the order things happened in, for the chronicle
+
+    def _seq(self) -> int:
+        self.count += 1
+        return self.count
 
     def event(self, month: int, kind: int, mask: np.ndarray, a0=-1, a1=-1, a2=-1) -> None:
         runs = np.flatnonzero(mask)
@@ -27,7 +32,7 @@ class Log:
             return
         cols = [np.broadcast_to(np.asarray(a), mask.shape)[runs] for a in (a0, a1, a2)]
         n = runs.size
-        self.events.append((runs, np.full(n, month), np.full(n, kind), *cols))
+        self.events.append((runs, np.full(n, month), np.full(n, kind), *cols, np.full(n, self._seq())))
 
     def vote(self, month: int, mask: np.ndarray, body: int, motion, proposer, target, yes, no,
              abstain, passed, office=-1) -> None:
@@ -37,7 +42,7 @@ class Log:
         cols = [np.broadcast_to(np.asarray(a), mask.shape)[runs]
                 for a in (motion, proposer, target, yes, no, abstain, passed, office)]
         n = runs.size
-        self.votes.append((runs, np.full(n, month), np.full(n, body), *cols))
+        self.votes.append((runs, np.full(n, month), np.full(n, body), *cols, np.full(n, self._seq())))
 
     @staticmethod
     def _columns(rows: list[tuple[np.ndarray, ...]], names: tuple[str, ...]) -> dict[str, np.ndarray]:
@@ -47,9 +52,13 @@ class Log:
         order = np.lexsort((np.arange(cols[0].size), cols[1], cols[0]))
         return {k: c[order] for k, c in zip(names, cols)}
 
-    def event_columns(self) -> dict[str, np.ndarray]:
-        return self._columns(self.events, ("run", "month", "kind", "a0", "a1", "a2"))
+    def event_columns(self, seq: bool = False) -> dict[str, np.ndarray]:
+        """Columns sorted by run and month. `seq` (the order of recording) is comparable only
+        within one batch, so it is left out unless asked for (the chronicle sorts by it)."""
+        cols = self._columns(self.events, ("run", "month", "kind", "a0", "a1", "a2", "seq"))
+        return cols if seq else {k: v for k, v in cols.items() if k != "seq"}
 
-    def vote_columns(self) -> dict[str, np.ndarray]:
-        return self._columns(self.votes, ("run", "month", "body", "motion", "proposer", "target",
-                                          "yes", "no", "abstain", "passed", "office"))
+    def vote_columns(self, seq: bool = False) -> dict[str, np.ndarray]:
+        cols = self._columns(self.votes, ("run", "month", "body", "motion", "proposer", "target",
+                                          "yes", "no", "abstain", "passed", "office", "seq"))
+        return cols if seq else {k: v for k, v in cols.items() if k != "seq"}
