@@ -242,7 +242,7 @@ class EnsembleResult:
 
 
 def ensemble(scenario: Scenario | str = "soviet-1924", runs: int = 1000, seed: int = 0,
-             batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> EnsembleResult:
+             batch_size: int = 4000, progress: Callable[[int], None] | None = None) -> EnsembleResult:
     """`runs` replicates 0..runs-1 of one seed. Results do not depend on `batch_size`."""
     sc = _scenario(scenario)
     seed = _check_seed(seed)

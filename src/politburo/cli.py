@@ -348,7 +348,7 @@ def ensemble_cmd(
     runs: Annotated[str, typer.Option("--runs", metavar="N", help="Number of runs.")] = "1000",
     seed: Annotated[str, typer.Option("--seed", metavar="N", help="Random seed.")] = "0",
     batch_size: Annotated[str, typer.Option(
-        "--batch-size", metavar="N", help="Runs simulated together (results do not depend on it).")] = "2000",
+        "--batch-size", metavar="N", help="Runs simulated together (results do not depend on it).")] = "4000",
     as_json: JsonOpt = False,
     out_dir: Annotated[str | None, typer.Option(
         "--out", metavar="DIR", help="Write runs.parquet and votes.parquet into DIR.")] = None,

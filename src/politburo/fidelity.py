@@ -107,7 +107,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, off: EnsembleResult | None = None)
 
 def fidelity(source: str = "soviet-1924", overrides: dict[str, Any] | list[str] | None = None,
              factors_off: list[str] | tuple[str, ...] = (), runs: int = 2000, seed: int = 0,
-             batch_size: int = 2000, progress: Callable[[int], None] | None = None) -> list[PatternResult]:
+             batch_size: int = 4000, progress: Callable[[int], None] | None = None) -> list[PatternResult]:
     """Check every pattern of the scenario (a built-in name or a TOML file) over `runs` runs.
     The all-factors-off pattern runs a second ensemble with every factor switched off."""
     from politburo.loader import load_scenario
