@@ -60,6 +60,29 @@ def elimination_order(defeated: np.ndarray, winner: int) -> list[int]:
     return sorted(idx, key=lambda i: (defeated[i], i))
 
 
+def stages(spec: Spec, coalitions: np.ndarray, last: int) -> list[dict[str, Any]]:
+    """The stages of one run: in each month the largest coalition and its target; a new stage
+    begins when the target changes (a month with no coalition ends the stage)."""
+    out: list[dict[str, Any]] = []
+    names = spec.leader_names
+    for t in range(last + 1):
+        sizes = [int(m).bit_count() for m in coalitions[t]]
+        j = int(np.argmax(sizes))
+        target = j if sizes[j] >= 2 else -1
+        if out and out[-1]["target_index"] == target:
+            out[-1]["to"] = spec.date(t)
+            members = set(out[-1]["members"]) | {names[i] for i in range(spec.L) if coalitions[t][j] >> i & 1}
+            out[-1]["members"] = [n for n in names if n in members]
+            continue
+        if target < 0:
+            out.append({"target_index": -1, "target": None, "members": [], "from": spec.date(t), "to": spec.date(t)})
+            continue
+        out.append({"target_index": target, "target": names[target],
+                    "members": [names[i] for i in range(spec.L) if coalitions[t][j] >> i & 1],
+                    "from": spec.date(t), "to": spec.date(t)})
+    return [{k: v for k, v in s.items() if k != "target_index"} for s in out if s["target"] is not None]
+
+
 @dataclass
 class RunResult:
     scenario: str
@@ -76,6 +99,7 @@ class RunResult:
     chronicle: list[tuple[int, str, str]]
     votes: list[dict[str, Any]]
     series: dict[str, np.ndarray]
+    stages: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -86,6 +110,7 @@ class RunResult:
             "victory": self.victory_date,
             "ended": self.ended,
             "elimination_order": self.elimination_order,
+            "stages": self.stages,
             "fates": self.fates,
             "standings": self.standings,
             "chronicle": [{"month": m, "date": d, "text": t} for m, d, t in self.chronicle],
@@ -139,7 +164,8 @@ def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate:
         ended="won" if w >= 0 else "end date",
         elimination_order=[names[i] for i in elimination_order(st.defeated[0], w)],
         fates=fates, standings=standings, chronicle=chronicle(spec, events, votes, 0),
-        votes=vote_rows, series={k: v[0] for k, v in res.series.items()},
+        votes=vote_rows, series={**{k: v[0] for k, v in res.series.items()}, "coalitions": res.coalitions[0]},
+        stages=stages(spec, res.coalitions[0], int(st.victory[0]) if w >= 0 else spec.months - 1),
     )
 
 

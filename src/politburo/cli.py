@@ -236,6 +236,13 @@ def _render_run(res: RunResult) -> None:
         _say(out, "Elimination order: " + " > ".join(res.elimination_order))
     else:
         _say(out, "Elimination order: no one was eliminated")
+    if res.stages:
+        out.print()
+        _say(out, "Stages of the struggle:")
+        for k, stage in enumerate(res.stages, 1):
+            span = stage["from"] if stage["from"] == stage["to"] else f"{stage['from']} – {stage['to']}"
+            members = ", ".join(m for m in stage["members"] if m != stage["target"])
+            _say(out, f"  {k}. {span}: {members} against {stage['target']}")
 
 
 def _bar(fraction: float, width: int = 40) -> str:
