@@ -57,18 +57,19 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     p = spec.params
     actor = ~st.expelled & ~st.submitted
     target, allied, masks, announce = _coalitions(
-        th, st.target, st.allied, actor, st.ideology, st.enmity, st.prestige, st.coalition_first, st.month,
+        th, st.target, st.allied, st.camps, actor, st.ideology, st.enmity, st.prestige, st.coalition_first, st.month,
         p["target_hysteresis"], p["threat_floor"], p["alliance_distance"], p["opportunist_cost"])
     if announce.any():
         for j in np.flatnonzero(announce.any(axis=0)):
             log.event(st.month, lg.COALITION, announce[:, j] & running, j, masks[:, j])
     st.target = target
     st.allied = allied
+    st.camps = masks
     return masks
 
 
 @njit(cache=True)
-def _coalitions(th, old_target, old_allied, actor, ideology, enmity, prestige, first, month,
+def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, prestige, first, month,
                 hysteresis, floor, max_distance, opportunist):  # pragma: no cover - compiled
     B, L = old_target.shape
     A = ideology.shape[2]
@@ -124,7 +125,7 @@ def _coalitions(th, old_target, old_allied, actor, ideology, enmity, prestige, f
             if target[r, i] >= 0:
                 enmity[r, i, target[r, i]] += 1.0 / 12.0
         new_m = _camp_masks(target[r], allied[r], L)
-        old_m = _camp_masks(old_target[r], old_allied[r], L)
+        old_m = old_masks[r]
         # Announce a new coalition under the rival most of its members attack (head of his camp).
         for j in range(L):
             masks[r, j] = new_m[j]

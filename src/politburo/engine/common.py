@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -22,17 +23,25 @@ def _cached(st: State, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyp
 
 def holds(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds in person an office with this power."""
-    def make() -> np.ndarray:
-        return (_onehot(st, st.holder, spec.L) & spec.power(power)[None, :, None]).any(axis=1)
-    return _cached(st, ("holds", power), make)
+    return _cached(st, ("holds", power), lambda: _who_has(st.holder, spec.power(power), spec.L))
 
 
 def controls(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds the power in person or through a client."""
     def make() -> np.ndarray:
-        client = (_onehot(st, st.office_patron, spec.L) & spec.power(power)[None, :, None]).any(axis=1)
-        return holds(spec, st, power) | client
+        return holds(spec, st, power) | _who_has(st.office_patron, spec.power(power), spec.L)
     return _cached(st, ("controls", power), make)
+
+
+@njit(cache=True)
+def _who_has(who, offices, L):  # pragma: no cover - compiled
+    B, O = who.shape
+    out = np.zeros((B, L), dtype=np.bool_)
+    for r in range(B):
+        for o in range(O):
+            if offices[o] and who[r, o] >= 0:
+                out[r, who[r, o]] = True
+    return out
 
 
 def offices_held(spec: Spec, st: State) -> np.ndarray:

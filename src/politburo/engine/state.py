@@ -64,6 +64,7 @@ class State:
     line: np.ndarray  # (B, A) the party's mood this month (a cache; see common.party_line)
     line_month: int
     office_lost: np.ndarray  # (B, O) month the office was first taken from its holder, -1
+    camps: np.ndarray  # (B, L) last month's bitmask of the coalition against each leader
     cache: dict = field(default_factory=dict)  # office-derived arrays; cleared when offices change
 
     @property
@@ -136,6 +137,7 @@ def initial_state(spec: Spec, B: int) -> State:
         victory=np.full(B, -1),
         coalition_first=np.full((B, L, L), -1, dtype=np.int64),
         office_lost=np.full((B, O), -1, dtype=np.int64),
+        camps=np.zeros((B, L), dtype=np.int64),
         line=np.zeros((B, len(spec.axis_names))),
         line_month=-1,
     )
