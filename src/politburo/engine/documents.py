@@ -11,7 +11,7 @@ from politburo.engine import log as lg
 from politburo.engine import votes
 from politburo.engine.common import controls
 from politburo.engine.rng import Streams
-from politburo.engine.spec import Spec
+from politburo.engine.spec import CONGRESS, Spec
 from politburo.engine.state import State
 
 
@@ -35,10 +35,12 @@ def _benefit(th, allied, dmg):  # pragma: no cover - compiled
                     top = th[r, i, j]
             v = -dmg[i]
             for j in range(L):
+                # damage to a rival counts by how threatening he looks; an ally is spared unless
+                # he looks threatening even as an ally (which an accurate eye may see)
+                w = th[r, i, j] / top if np.isfinite(th[r, i, j]) else 0.0
                 if allied[r, i, j]:
-                    v -= 0.5 * dmg[j]
-                elif np.isfinite(th[r, i, j]):
-                    v += th[r, i, j] / top * dmg[j]
+                    w -= 0.5
+                v += w * dmg[j]
             out[r, i] = v
     return out
 
@@ -57,8 +59,10 @@ def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarr
     t = st.month
     for d in range(len(spec.document_names)):
         if spec.doc_forced[d] == t:
-            release(spec, st, d, np.ones(st.B, dtype=bool), 1.0)
+            read = np.ones(st.B, dtype=bool)
+            release(spec, st, d, read, 1.0)
             log.event(t, lg.PUBLISH, running, -1, d, 100)
+            congress_removals(spec, st, rng, log, running, d, read, th)
         if spec.doc_arrival[d] != t:
             continue
         pending = st.doc_released[:, d] < 0
@@ -75,9 +79,43 @@ def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarr
         log.vote(t, moved & running, 1, motion, proposer, target, y, n, a, passed)
         release(spec, st, d, passed, 1.0)
         log.event(t, lg.PUBLISH, passed & running, proposer, d, 100)
+        congress_removals(spec, st, rng, log, running, d, passed, th)
         kept = pending & ~passed
         release(spec, st, d, kept, 0.25)  # read to the delegations only
         log.event(t, lg.SUPPRESS, kept & running, proposer, d, np.where(moved, 1, 0))
+
+
+def congress_removals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray, d: int,
+                      read: np.ndarray, th: np.ndarray) -> None:
+    """A document read in full to a congress puts the removals it asks for to the delegates.
+    Each principal's side follows his benefit from the removal; the leader who gains most moves
+    it and, for the top office, takes the post."""
+    from politburo.engine import bodies, motions
+
+    t = st.month
+    if not spec.meeting[t] & CONGRESS or not read.any():
+        return
+    delegates = bodies.congress_delegates(spec, st, spec.delegates[t])
+    b = benefit(spec, st, d, th)
+    p = spec.params
+    for j in np.flatnonzero(spec.doc_removal[d] >= 0):
+        o = int(spec.doc_removal[d, j])
+        due = read & (st.holder[:, o] == j) & running
+        if not due.any():
+            continue
+        gain = np.where(~st.expelled & (np.arange(spec.L) != j)[None, :], b, -np.inf)
+        proposer = gain.argmax(axis=1)
+        target = np.full(st.B, j)
+        motion = np.full(st.B, lg.REMOVE_OFFICE)
+        office = np.full(st.B, o)
+        side = np.clip(10.0 * b, -1.0, 1.0)
+        side[:, j] = -1.0
+        x = votes.lean(spec, st, proposer, target, motion, office) + p["removal_push"] * st.doc_force[:, d]
+        y, n, a, passed = votes.tally(spec, st, rng, 2000 + d, 2, proposer, target, motion, office, due,
+                                      delegates=delegates, lean_x=x, stance_x=side)
+        log.vote(t, due, 2, motion, proposer, target, y, n, a, passed, office)
+        motions.apply(spec, st, passed, motion, proposer, target, office)
+        votes.reveal(spec, st, due)
 
 
 def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
