@@ -46,11 +46,18 @@ def _benefit(th, allied, dmg):  # pragma: no cover - compiled
 
 
 def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:
+    """Publish document d in the runs of `mask` with the given force. The damage to each leader
+    is his share of the document's judgement times its force, less for a leader who already
+    commands a large bloc in the committee (a strong man shrugs it off). News is news once:
+    only the rise in force over what was already known does damage."""
+    from politburo.engine.outcome import committee_share
+
     f = np.where(mask, force, 0.0)
+    rise = np.maximum(f - st.doc_force[:, d], 0.0)
     st.doc_public[:, d] |= mask & (np.broadcast_to(force, mask.shape) >= 0.5)
     st.doc_released[:, d] = np.where(mask, st.month, st.doc_released[:, d])
     st.doc_force[:, d] = np.maximum(st.doc_force[:, d], f)
-    st.prestige -= f[:, None] * spec.doc_damage[d][None, :]
+    st.prestige -= rise[:, None] * spec.doc_damage[d][None, :] * (1.0 - committee_share(spec, st))
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
 
 

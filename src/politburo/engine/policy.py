@@ -14,7 +14,7 @@ from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, 
 from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import VISIBLE, Spec
 from politburo.engine.state import State
-from politburo.engine.votes import ALLY_COMMITMENT, RUNG, ideology_lean_scalar
+from politburo.engine.votes import ALLY_COMMITMENT, RUNG, charging, ideology_lean_scalar
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
@@ -63,7 +63,7 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: 
     top = spec.power("top_party_office")
     return _estimate(cand, rung, office, st.allied, st.target, st.submitted, st.committee, st.insight,
                      st.in_committee & ~st.expelled, standing, fit, st.grounds,
-                     st.faction.astype(np.float64), holds(spec, st, "army").astype(np.float64),
+                     st.faction, charging(spec, st), holds(spec, st, "army").astype(np.float64),
                      st.doc_force, spec.doc_removal, top, size,
                      np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
                                p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
@@ -72,7 +72,7 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: 
 
 @njit(cache=True)
 def _estimate(cand, rung, office, allied, target, submitted, committee, insight, member, standing, fit,
-              grounds, faction, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
+              grounds, faction, charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
     B, L = cand.shape
     out = np.zeros((B, L))
     s = np.zeros(L)
@@ -89,7 +89,8 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
             if oj >= 0 and rj == REMOVE_OFFICE and top[oj]:
                 lean -= 2.0 * w[2]
             lean += w[3] * (min(grounds[r, j], 2.0) - 1.0)
-            lean += faction[r, j] * w[4]
+            if faction[r, j]:
+                lean += w[4] if charging[r, i] else 0.5 * w[4]
             lean += 0.5 * w[5] * army[r, j]
             if rj == REMOVE_OFFICE:
                 for d in range(doc_removal.shape[0]):

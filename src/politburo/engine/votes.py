@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from politburo.engine.common import distance, holds, party_line
+from politburo.engine.common import controls, distance, holds, party_line
 from politburo.engine.log import REMOVE_BUREAU, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_normal
 from politburo.engine.spec import Spec
@@ -43,6 +43,13 @@ def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
     return np.where(b == target[:, None], -1.0, s)
 
 
+def charging(spec: Spec, st: State) -> np.ndarray:
+    """(B, L) leaders who can bring a disciplinary charge at full weight: those who control the
+    control commission, in person or through a client, and their allies."""
+    ctrl = controls(spec, st, "control")
+    return ctrl | np.einsum("bik,bk->bi", st.allied.astype(np.int64), ctrl.astype(np.int64)).astype(bool)
+
+
 def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
          office: np.ndarray) -> np.ndarray:
     """(B,) logit of an uncommitted voter for the motion: the prestige gap, the target's
@@ -53,14 +60,14 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
     standing = st.prestige + 0.5 * st.heir
     fit = distance(st.ideology, party_line(st)[:, None, :])
     return _lean(proposer, target, motion, office, standing, fit, st.grounds, st.faction,
-                 holds(spec, st, "army"), st.doc_force, spec.doc_removal, spec.power("top_party_office"),
+                 charging(spec, st), holds(spec, st, "army"), st.doc_force, spec.doc_removal, spec.power("top_party_office"),
                  np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
                            p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]]))
 
 
 @njit(cache=True)
-def _lean(proposer, target, motion, office, standing, fit, grounds, faction, army, doc_force, doc_removal,
-          top, w):  # pragma: no cover - compiled
+def _lean(proposer, target, motion, office, standing, fit, grounds, faction, charging, army, doc_force,
+          doc_removal, top, w):  # pragma: no cover - compiled
     B = proposer.shape[0]
     out = np.empty(B)
     for r in range(B):
@@ -72,7 +79,8 @@ def _lean(proposer, target, motion, office, standing, fit, grounds, faction, arm
             x -= 2.0 * w[2]
         x += w[3] * (min(grounds[r, j], 2.0) - 1.0)
         if faction[r, j]:
-            x += w[4] if m >= REMOVE_BUREAU else 0.5 * w[4]
+            charge = w[4] if charging[r, i] else 0.5 * w[4]  # the control commission brings charges
+            x += charge if m >= REMOVE_BUREAU else 0.5 * charge
         if army[r, j]:
             x += 0.5 * w[5]
         if m == REMOVE_OFFICE:
