@@ -65,7 +65,7 @@ UNDERESTIMATION_GAP = (
     "General Secretary sooner, but in 1924 Trotsky's army command and the fear of a Bonaparte still "
     "make Trotsky the main threat to everyone, and by 1925 the apparatus already holds the committee; "
     "their earlier hostility only speeds up their own defeat. Switching underestimation off raises "
-    "Stalin's win rate by about 5 points instead of lowering it by 10."
+    "Stalin's win rate by a few points instead of lowering it by 10."
 )
 
 
