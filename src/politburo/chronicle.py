@@ -54,8 +54,10 @@ def event_text(spec: Spec, kind: int, a0: int, a1: int, a2: int) -> str | None:
         return f"{n[a0]} returns to opposition."
     if kind == lg.PUBLISH:
         doc = spec.document_names[a1]
-        if a0 < 0:
+        if a0 < 0 and a2 == 100:
             return f"{doc} is read in full to the {b.get('congress', 'congress')}."
+        if a0 < 0:
+            return f"{doc} is made public in full."
         if a2 >= 100:
             return f"On {n[a0]}'s motion, {doc} is read to the {b.get('congress', 'congress')}."
         return f"{n[a0]} has {doc} published; it carries {a2}% of its first force."

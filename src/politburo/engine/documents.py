@@ -66,9 +66,9 @@ def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarr
     t = st.month
     for d in range(len(spec.document_names)):
         if spec.doc_forced[d] == t:
-            read = np.ones(st.B, dtype=bool)
+            read = ~st.doc_public[:, d]  # already public: nothing left to reveal
             release(spec, st, d, read, 1.0)
-            log.event(t, lg.PUBLISH, running, -1, d, 100)
+            log.event(t, lg.PUBLISH, read & running, -1, d, 100 if spec.meeting[t] & CONGRESS else 101)
             congress_removals(spec, st, rng, log, running, d, read, th)
         if spec.doc_arrival[d] != t:
             continue
