@@ -87,18 +87,11 @@ def party_line(st: State) -> np.ndarray:
     return st.line
 
 
-def alive(st: State) -> np.ndarray:
-    """(B, L) leaders still in the game: not expelled."""
-    return ~st.expelled
-
 
 def contender(st: State) -> np.ndarray:
     """(B, L) leaders still in contention: neither submitted nor expelled."""
     return ~st.submitted & ~st.expelled
 
-
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
 
 
 def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:

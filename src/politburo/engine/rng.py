@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+# Each purpose's id is its place here: append new purposes at the end, never reorder (that
+# would change every run). "document", "attendance" and "congress" are reserved, unused.
 PURPOSES = (
     "economy", "foreign", "funeral", "appointments", "network", "policy", "vote",
     "vote_mood", "document", "readmission", "relapse", "attendance", "congress",

@@ -17,13 +17,9 @@ DEVIATION_MARGIN = 0.4  # distance from the members' mood that still counts as t
 RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
 
 
-def ideology_lean(weight: float, dist_proposer: np.ndarray, dist_target: np.ndarray) -> np.ndarray:
-    """Members punish a line far from their mood (a deviation) and trust a proposer close to it."""
-    return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
-
-
 @njit(cache=True)
 def ideology_lean_scalar(weight: float, dist_proposer: float, dist_target: float) -> float:  # pragma: no cover
+    """Members punish a line far from their mood (a deviation) and trust a proposer close to it."""
     return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
 
 
