@@ -99,13 +99,19 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
             if not actor[r, i]:
                 target[r, i] = -1
         for i in range(L):
-            for k in range(L):
+            ok[i, i] = False
+            same[i, i] = False
+            for k in range(i + 1, L):
                 d2 = 0.0
                 for a in range(A):
                     x = ideology[r, i, a] - ideology[r, k, a]
                     d2 += x * x
-                ok[i, k] = i != k and actor[r, i] and actor[r, k] and np.sqrt(d2) <= max_distance
-                same[i, k] = ok[i, k] and target[r, i] >= 0 and target[r, i] == target[r, k]
+                v = actor[r, i] and actor[r, k] and d2 <= max_distance * max_distance
+                ok[i, k] = v
+                ok[k, i] = v
+                s = v and target[r, i] >= 0 and target[r, i] == target[r, k]
+                same[i, k] = s
+                same[k, i] = s
         for i in range(L):
             ti = target[r, i]
             for k in range(L):
@@ -127,22 +133,19 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
         new_m = _camp_masks(target[r], allied[r], L)
         old_m = old_masks[r]
         # Announce a new coalition under the rival most of its members attack (head of his camp).
+        direct = np.zeros(L, dtype=np.int64)
+        for i in range(L):
+            if target[r, i] >= 0:
+                direct[target[r, i]] += 1
         for j in range(L):
             masks[r, j] = new_m[j]
-            direct = 0
-            for i in range(L):
-                direct += target[r, i] == j
-            if direct == 0 or (new_m[j] & ~old_m[j]) == 0:
+            if direct[j] == 0 or (new_m[j] & ~old_m[j]) == 0:
                 continue
-            score = direct * (L + 1) + (L - j)
+            score = direct[j] * (L + 1) + (L - j)
             head = True
             for k in range(L):
-                if k != j and allied[r, j, k]:
-                    dk = 0
-                    for i in range(L):
-                        dk += target[r, i] == k
-                    if dk * (L + 1) + (L - k) > score:
-                        head = False
+                if k != j and allied[r, j, k] and direct[k] * (L + 1) + (L - k) > score:
+                    head = False
             size = 0
             for i in range(L):
                 size += (new_m[j] >> i) & 1

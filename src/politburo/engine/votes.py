@@ -24,19 +24,28 @@ def ideology_lean_scalar(weight: float, dist_proposer: float, dist_target: float
 
 
 def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """(B, L) each principal's side on a motion by `proposer` against `target`: +1, 0, -1."""
-    rows = np.arange(st.B)
-    L = st.target.shape[1]
-    b = np.arange(L)[None, :]
-    score = (3 * (b == proposer[:, None]) + 2 * st.allied[rows, proposer, :]
-             + (st.target == target[:, None])
-             - 3 * (b == target[:, None]) - 2 * st.allied[rows, target, :]
-             - (st.target == proposer[:, None]))
-    score = np.where(st.submitted & (b != target[:, None]), 1, score)  # the submitted vote with the line
-    # Proposer and target are fully committed; their allies and enemies half as much.
-    s = np.sign(score) * ALLY_COMMITMENT
-    s = np.where(b == proposer[:, None], 1.0, s)
-    return np.where(b == target[:, None], -1.0, s)
+    """(B, L) each principal's side on a motion by `proposer` against `target`: the proposer +1,
+    the target -1; the others half-committed (±0.5) by alliance with either and by whom they
+    target; a leader who has submitted votes with the line (for the motion)."""
+    return _stance(st.allied, st.target, st.submitted, proposer, target)
+
+
+@njit(cache=True)
+def _stance(allied, targets, submitted, proposer, target):  # pragma: no cover - compiled
+    B, L = targets.shape
+    s = np.zeros((B, L))
+    for r in range(B):
+        p, t = proposer[r], target[r]
+        for b in range(L):
+            if b == p:
+                s[r, b] = 1.0
+            elif b == t:
+                s[r, b] = -1.0
+            else:
+                sc = 1 if submitted[r, b] else (2 * allied[r, p, b] + (targets[r, b] == t)
+                                                 - 2 * allied[r, t, b] - (targets[r, b] == p))
+                s[r, b] = ALLY_COMMITMENT * ((sc > 0) - (sc < 0))
+    return s
 
 
 def charging(spec: Spec, st: State) -> np.ndarray:
@@ -166,5 +175,14 @@ def _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, b
 
 def reveal(spec: Spec, st: State, mask: np.ndarray) -> None:
     """A recorded tally shows who controls which votes: rivals' insight grows."""
-    r = spec.params["insight_reveal"]
-    st.insight = np.where(mask[:, None, None], st.insight + r * (1.0 - st.insight), st.insight)
+    _reveal(st.insight, mask, spec.params["insight_reveal"])
+
+
+@njit(cache=True)
+def _reveal(insight, mask, rate):  # pragma: no cover - compiled
+    B, L, _ = insight.shape
+    for r in range(B):
+        if mask[r]:
+            for i in range(L):
+                for j in range(L):
+                    insight[r, i, j] += rate * (1.0 - insight[r, i, j])
