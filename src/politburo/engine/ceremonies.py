@@ -22,7 +22,6 @@ def funeral(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     p = spec.params
     top = holds(spec, st, "top_party_office")
     chair = holds(spec, st, "chair")
-    rows = np.arange(st.B)[:, None]
     # Is the holder of the top office hostile to this leader (sees him as the main rival)?
     hostile = np.zeros((st.B, spec.L), dtype=bool)
     for k in range(spec.L):
@@ -41,4 +40,3 @@ def funeral(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     for i in range(spec.L):
         log.event(st.month, lg.FUNERAL, (role[:, i] | ~present[:, i]) & running, i,
                   np.where(role[:, i], 1, 0), np.where(misinformed[:, i], 1, 0))
-    del rows

@@ -43,7 +43,7 @@ def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer:
     st.prestige[rows[m], target[m]] -= 0.06
     m = mask & (motion == lg.REMOVE_OFFICE) & (office >= 0)
     if m.any():
-        idx, o, t, pr = rows[m], office[m], target[m], proposer[m]
+        idx, o, pr = rows[m], office[m], proposer[m]
         top = spec.power("top_party_office")[o]
         # The top office passes to the proposer in person; any other to a client of his.
         first = st.office_lost[idx, o] < 0
@@ -51,7 +51,6 @@ def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer:
         st.holder[idx, o] = np.where(top, pr, -1)
         st.office_patron[idx, o] = np.where(top, -1, pr)
         _mark(st, m, target, LOST_OFFICE)
-        del t
     m = mask & (motion == lg.REMOVE_BUREAU)
     st.in_bureau[m, target[m]] = False
     st.removed[m, target[m]] = True

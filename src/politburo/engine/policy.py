@@ -15,6 +15,7 @@ from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import VISIBLE, Spec
 from politburo.engine.state import State
 from politburo.engine.votes import ALLY_COMMITMENT, RUNG, charging, ideology_lean_scalar
+from politburo.engine.world import desired_position
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
@@ -142,8 +143,6 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     free = active & ~st.expelled
     rows = np.arange(st.B)
     size = float(spec.committee_size[min(t, spec.months - 1)])
-    from politburo.engine.world import desired_position
-
     U, losing = _utilities(
         st.target, st.allied, st.committee, st.insight, holds(spec, st, "press"),
         holds(spec, st, "top_party_office"), controls(spec, st, "appoint"), st.faction, st.removed, st.expelled,
@@ -190,7 +189,6 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
         U[:, :, MOTION] = np.where(free, best_u, -np.inf)
         target_of = np.where(np.isfinite(U[:, :, MOTION]), target_of, -1)
     action = _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t))
-    del rows
     return action, np.where(action == MOTION, target_of, -1)
 
 

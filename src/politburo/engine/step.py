@@ -70,7 +70,6 @@ def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: n
     from politburo.engine.outcome import committee_share
 
     L = spec.L
-    others = perceived[:, ~np.eye(L, dtype=bool)].reshape(st.B, L, L - 1)
     row = {
         "prestige": st.prestige.copy(),
         "heir": st.heir.copy(),
@@ -82,6 +81,5 @@ def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: n
         "economy": st.economy.copy(),
         "members": st.members.sum(axis=1),
     }
-    del others
     for k, v in row.items():
         series.setdefault(k, []).append(v)
