@@ -14,16 +14,20 @@ from politburo.engine.step import step
 from politburo.loader import load_scenario
 
 
+def _state_at(spec, seed: int, reps: np.ndarray, month: int):  # type: ignore[no-untyped-def]
+    st = initial_state(spec, len(reps))
+    rng = Streams(seed, reps)
+    log = Log()
+    while st.month < month:
+        step(spec, st, rng, log)
+    return st
+
+
 def test_resuming_a_snapshot_gives_the_uninterrupted_result() -> None:
     spec = compile_scenario(load_scenario("soviet-1924"))
     reps = np.arange(40)
     full = run_batch(spec, 3, reps)
-    st = initial_state(spec, len(reps))
-    rng = Streams(3, reps)
-    log = Log()
-    while st.month < 30:
-        step(spec, st, rng, log)
-    resumed = run_batch(spec, 3, reps, state=st.copy())
+    resumed = run_batch(spec, 3, reps, state=_state_at(spec, 3, reps, 30).copy())
     for name in ("winner", "victory", "defeated", "sanctions", "prestige", "committee", "patron"):
         assert np.array_equal(getattr(resumed.state, name), getattr(full.state, name)), name
 
@@ -32,12 +36,7 @@ def test_a_sub_batch_taken_from_a_snapshot_continues_like_its_runs() -> None:
     spec = compile_scenario(load_scenario("soviet-1924"))
     reps = np.arange(40)
     full = run_batch(spec, 5, reps)
-    st = initial_state(spec, len(reps))
-    rng = Streams(5, reps)
-    log = Log()
-    while st.month < 20:
-        step(spec, st, rng, log)
     pick = np.array([3, 17, 31])
-    part = run_batch(spec, 5, reps[pick], state=st.take(pick))
+    part = run_batch(spec, 5, reps[pick], state=_state_at(spec, 5, reps, 20).take(pick))
     assert np.array_equal(part.state.winner, full.state.winner[pick])
     assert np.array_equal(part.state.prestige, full.state.prestige[pick])

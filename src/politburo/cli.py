@@ -56,6 +56,7 @@ SetOpt = Annotated[list[str] | None, typer.Option(
          "(repeatable).")]
 FactorOpt = Annotated[list[str] | None, typer.Option(
     "--factor", metavar="NAME=off", help="Switch one of the scenario's factors off (repeatable).")]
+SeedOpt = Annotated[str, typer.Option("--seed", metavar="N", help="Random seed.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON on stdout, nothing else.")]
 
 
@@ -353,7 +354,7 @@ def run(
 def ensemble_cmd(
     scenario: ScenarioOpt = "soviet-1924",
     runs: Annotated[str, typer.Option("--runs", metavar="N", help="Number of runs.")] = "1000",
-    seed: Annotated[str, typer.Option("--seed", metavar="N", help="Random seed.")] = "0",
+    seed: SeedOpt = "0",
     batch_size: Annotated[str, typer.Option(
         "--batch-size", metavar="N", help="Runs simulated together (results do not depend on it).")] = "4000",
     as_json: JsonOpt = False,
@@ -395,7 +396,7 @@ def ensemble_cmd(
 def fidelity_cmd(
     scenario: ScenarioOpt = "soviet-1924",
     runs: Annotated[str, typer.Option("--runs", metavar="N", help="Runs per ensemble.")] = "2000",
-    seed: Annotated[str, typer.Option("--seed", metavar="N", help="Random seed.")] = "0",
+    seed: SeedOpt = "0",
     as_json: JsonOpt = False,
     set_: SetOpt = None,
     factor: FactorOpt = None,
