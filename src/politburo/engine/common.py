@@ -108,3 +108,136 @@ def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
     k = np.arange(w.shape[1])[None, :] < left[:, None]
     np.put_along_axis(add, rank, k.astype(np.int64), axis=1)
     return base + add
+
+
+# ---------------------------------------------------------------- compiled helpers
+# Fused kernels reproduce NumPy's arithmetic exactly: row sums use NumPy's pairwise order.
+
+
+@njit(cache=True)
+def _pw_block(a, lo, n):  # pragma: no cover - compiled
+    if n < 8:
+        res = 0.0
+        for i in range(n):
+            res += a[lo + i]
+        return res
+    r0, r1, r2, r3 = a[lo], a[lo + 1], a[lo + 2], a[lo + 3]
+    r4, r5, r6, r7 = a[lo + 4], a[lo + 5], a[lo + 6], a[lo + 7]
+    i = 8
+    while i < n - (n % 8):
+        r0 += a[lo + i]
+        r1 += a[lo + i + 1]
+        r2 += a[lo + i + 2]
+        r3 += a[lo + i + 3]
+        r4 += a[lo + i + 4]
+        r5 += a[lo + i + 5]
+        r6 += a[lo + i + 6]
+        r7 += a[lo + i + 7]
+        i += 8
+    res = ((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))
+    while i < n:
+        res += a[lo + i]
+        i += 1
+    return res
+
+
+@njit(cache=True)
+def pw_sum(a, lo, n):  # pragma: no cover - compiled
+    """a[lo:lo + n].sum() in NumPy's order (pairwise: blocks of up to 128 with eight
+    accumulators, larger ranges split in halves rounded to eights)."""
+    if n <= 128:
+        return _pw_block(a, lo, n)
+    # NumPy recurses; compiled code walks the same tree with an explicit stack.
+    los = np.empty(64, dtype=np.int64)
+    ns = np.empty(64, dtype=np.int64)
+    vals = np.empty(64)
+    state = np.zeros(64, dtype=np.int64)
+    los[0], ns[0], state[0] = lo, n, 0
+    top = 0
+    while True:
+        m = ns[top]
+        if m <= 128:
+            v = _pw_block(a, los[top], m)
+            top -= 1
+            if top < 0:
+                return v
+            if state[top] == 1:
+                vals[top] = v
+                state[top] = 2
+                half = ns[top] // 2
+                half -= half % 8
+                los[top + 1], ns[top + 1], state[top + 1] = los[top] + half, ns[top] - half, 0
+                top += 1
+            else:
+                v = vals[top] + v
+                # unwind finished frames
+                while True:
+                    top -= 1
+                    if top < 0:
+                        return v
+                    if state[top] == 1:
+                        vals[top] = v
+                        state[top] = 2
+                        half = ns[top] // 2
+                        half -= half % 8
+                        los[top + 1], ns[top + 1], state[top + 1] = los[top] + half, ns[top] - half, 0
+                        top += 1
+                        break
+                    v = vals[top] + v
+        else:
+            half = m // 2
+            half -= half % 8
+            state[top] = 1
+            los[top + 1], ns[top + 1], state[top + 1] = los[top], half, 0
+            top += 1
+
+
+@njit(cache=True)
+def weights_row(members, r, w):  # pragma: no cover - compiled
+    """w[:] = members[r] / members[r].sum()."""
+    total = pw_sum(members[r], 0, members.shape[1])
+    for q in range(members.shape[1]):
+        w[q] = members[r, q] / total
+
+
+@njit(cache=True)
+def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
+    """out[:] = party_line(st)[r] (w and tmp are scratch rows of length R)."""
+    R, A = sentiment.shape[1], sentiment.shape[2]
+    weights_row(members, r, w)
+    for a in range(A):
+        for q in range(R):
+            tmp[q] = sentiment[r, q, a] * w[q]
+        out[a] = pw_sum(tmp, 0, R)
+
+
+@njit(cache=True)
+def dist_row(x, y):  # pragma: no cover - compiled
+    """distance(x, y) for two positions (1-d)."""
+    d = x[0] - y[0]
+    acc = d * d
+    for a in range(1, x.shape[0]):
+        d = x[a] - y[a]
+        acc = acc + d * d
+    return np.sqrt(acc)
+
+
+@njit(cache=True)
+def put(ev, n, group, run, kind, a0, a1, a2):  # pragma: no cover - compiled
+    """Record an event row for Log.event_block; returns the new count."""
+    ev[n, 0] = group
+    ev[n, 1] = run
+    ev[n, 2] = kind
+    ev[n, 3] = a0
+    ev[n, 4] = a1
+    ev[n, 5] = a2
+    return n + 1
+
+
+@njit(cache=True)
+def who_has_row(who, r, offices, out):  # pragma: no cover - compiled
+    """out[l] = leader l holds (or patronises, by `who`) an office with this power, in run r."""
+    out[:] = False
+    for o in range(who.shape[1]):
+        if offices[o] and who[r, o] >= 0:
+            out[who[r, o]] = True

@@ -30,9 +30,27 @@ class Log:
         runs = np.flatnonzero(mask)
         if runs.size == 0:
             return
-        cols = [np.broadcast_to(np.asarray(a), mask.shape)[runs] for a in (a0, a1, a2)]
         n = runs.size
+        cols = [a[runs] if isinstance(a, np.ndarray) and a.ndim else np.full(n, int(a)) for a in (a0, a1, a2)]
         self.events.append((runs, np.full(n, month), np.full(n, kind), *cols, np.full(n, self._seq())))
+
+    def event_block(self, month: int, rec: np.ndarray, n: int) -> None:
+        """Events recorded by compiled code: the first `n` rows of `rec`, columns (group, run,
+        kind, a0, a1, a2), in order of run. Each group stands for one `event` call, in the
+        order of the groups; a group gets one sequence number, as that call would."""
+        if n == 0:
+            return
+        r = rec[:n]
+        order = np.argsort(r[:, 0], kind="stable")
+        r = r[order]
+        g = r[:, 0]
+        new = np.empty(n, dtype=bool)
+        new[0] = True
+        np.not_equal(g[1:], g[:-1], out=new[1:])
+        seq = self.count + np.cumsum(new)
+        self.count = int(seq[-1])
+        self.events.append((r[:, 1].copy(), np.full(n, month), r[:, 2].copy(), r[:, 3].copy(), r[:, 4].copy(),
+                            r[:, 5].copy(), seq))
 
     def vote(self, month: int, mask: np.ndarray, body: int, motion, proposer, target, yes, no,
              abstain, passed, office=-1) -> None:

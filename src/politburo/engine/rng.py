@@ -54,6 +54,24 @@ class Streams:
     def __init__(self, seed: int, replicates: np.ndarray):
         self.seed = int(seed)
         self.reps = _mix(np.asarray(replicates, dtype=np.uint64) * _GOLD + np.uint64(1))
+        self.seed_key = np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF)  # the seed as compiled code takes it
+        self._tables: dict[tuple, np.ndarray] = {}
+
+    def normal_table(self, purpose: str, months: int, tail: tuple[int, ...] = (), sub: int = 0) -> np.ndarray:
+        """(B, months, n) the draws of `normal(purpose, t, tail, sub)` for every month t at once
+        (computed once per batch; the same numbers, bit for bit)."""
+        name = (purpose, months, tail, sub)
+        table = self._tables.get(name)
+        if table is None:
+            n = int(np.prod(tail)) if tail else 1
+            keys = np.array([_key(self.seed, purpose, t, sub) for t in range(months)], dtype=np.uint64)
+            idx = np.arange(n, dtype=np.uint64) * _GOLD
+            with np.errstate(over="ignore"):
+                x = _mix((self.reps[:, None, None] ^ keys[None, :, None]) + idx[None, None, :])
+            u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+            table = np.log(u / (1.0 - u)) * _LOGISTIC_SD
+            self._tables[name] = table
+        return table
 
     def uniform(self, purpose: str, month: int, tail: tuple[int, ...] = (), sub: int = 0) -> np.ndarray:
         n = int(np.prod(tail)) if tail else 1
@@ -97,3 +115,14 @@ def draw_uniform(rep, key, index):  # pragma: no cover - compiled
 def draw_normal(rep, key, index):  # pragma: no cover - compiled
     u = draw_uniform(rep, key, index)
     return np.log(u / (1.0 - u)) * _LOGISTIC_SD
+
+
+@njit(cache=True)
+def stream_key(seed_key, purpose_id, month, sub):  # pragma: no cover - compiled
+    """The same key as Streams.key(purpose, month, sub), for compiled code (`purpose_id` is
+    PURPOSE_ID[purpose], `seed_key` Streams.seed_key)."""
+    k = np.uint64(0)
+    k = _mix_scalar(k ^ (seed_key * np.uint64(0x9E3779B97F4A7C15)))
+    k = _mix_scalar(k ^ (np.uint64(purpose_id) * np.uint64(0x9E3779B97F4A7C15)))
+    k = _mix_scalar(k ^ (np.uint64(month + 1) * np.uint64(0x9E3779B97F4A7C15)))
+    return _mix_scalar(k ^ (np.uint64(sub + 1) * np.uint64(0x9E3779B97F4A7C15)))

@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import distance, party_line
+from politburo.engine.common import dist_row, line_row, party_line, put, pw_sum
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -17,24 +17,54 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     p = spec.params
     t = st.month
     A = len(spec.axis_names)
-    shock = spec.econ_mean[t] + spec.econ_sd[t] * rng.normal("economy", t, (), 1)
-    st.economy = (p["economy_persistence"] * st.economy
-                  + p["economy_noise"] * rng.normal("economy", t) + shock)
-    if spec.econ_mean[t] != 0:
-        log.event(t, lg.ECONOMY, running, np.rint(shock * 100).astype(np.int64))
-    foreign = spec.foreign_mean[t] + spec.foreign_sd[t] * rng.normal("foreign", t, (A,))
-    st.vindication = 0.97 * st.vindication + foreign
-    pull = st.vindication.copy()
-    pull[:, 0] += p["economy_pull"] * st.economy  # a bad economy discredits the high end of the first axis
-    _drift(st.sentiment, spec.sentiment0, pull, p["sentiment_drift"], spec.high_appeal)
-    st.line_month = -1
-    # Standing follows fit with the party's mood, the appeal of each axis, and reverts slowly.
-    fit = -distance(st.ideology, party_line(st)[:, None, :])
-    fit -= fit.mean(axis=1, keepdims=True)
-    appeal = (st.ideology * spec.high_appeal).sum(axis=2)
-    st.prestige += 0.015 * fit + appeal + 0.03 * (spec.prestige0 - st.prestige)
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
-    st.heir *= 0.99
+    T = spec.months
+    ev = np.empty((st.B, 6), dtype=np.int64)
+    st.line = np.empty((st.B, A))
+    n = _world(t, spec.econ_mean[t], spec.econ_sd[t], spec.foreign_mean[t], spec.foreign_sd[t],
+               rng.normal_table("economy", T, (), 1), rng.normal_table("economy", T),
+               rng.normal_table("foreign", T, (A,)), st.economy, st.vindication, st.sentiment,
+               spec.sentiment0, spec.high_appeal, st.members, st.ideology, st.prestige, spec.prestige0,
+               st.heir, st.line, p["economy_persistence"], p["economy_noise"], p["economy_pull"],
+               p["sentiment_drift"], spec.econ_mean[t] != 0, running, ev)
+    st.line_month = t
+    log.event_block(t, ev, n)
+
+
+@njit(cache=True)
+def _world(t, econ_mean, econ_sd, foreign_mean, foreign_sd, z_shock, z_noise, z_foreign, economy, vindication,
+           sentiment, sentiment0, high_appeal, members, ideology, prestige, prestige0, heir, line, persistence,
+           noise, economy_pull, drift, log_economy, running, ev):  # pragma: no cover - compiled
+    """Shocks, the drift of sentiment, the party's line and standing, run by run."""
+    B, R, A = sentiment.shape
+    L = ideology.shape[1]
+    pull = np.empty((1, A))
+    w = np.empty(R)
+    tmp = np.empty(R)
+    fit = np.empty(L)
+    n = 0
+    for r in range(B):
+        shock = econ_mean + econ_sd * z_shock[r, t, 0]
+        economy[r] = persistence * economy[r] + noise * z_noise[r, t, 0] + shock
+        if log_economy and running[r]:
+            n = put(ev, n, 0, r, lg.ECONOMY, np.int64(np.rint(shock * 100)), -1, -1)
+        for a in range(A):
+            vindication[r, a] = 0.97 * vindication[r, a] + (foreign_mean[a] + foreign_sd[a] * z_foreign[r, t, a])
+            pull[0, a] = vindication[r, a]
+        pull[0, 0] += economy_pull * economy[r]
+        _drift(sentiment[r:r + 1], sentiment0, pull, drift, high_appeal)
+        line_row(members, sentiment, r, w, tmp, line[r])
+        for i in range(L):
+            fit[i] = -dist_row(ideology[r, i], line[r])
+        mean = pw_sum(fit, 0, L) / L
+        for i in range(L):
+            f = fit[i] - mean
+            appeal = 0.0
+            for a in range(A):
+                appeal += ideology[r, i, a] * high_appeal[a]
+            v = prestige[r, i] + (0.015 * f + appeal + 0.03 * (prestige0[i] - prestige[r, i]))
+            prestige[r, i] = min(max(v, 0.0), 1.5)
+            heir[r, i] *= 0.99
+    return n
 
 
 @njit(cache=True)
