@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import bodies, votes
 from politburo.engine import log as lg
-from politburo.engine.rng import Streams
+from politburo.engine.common import put
+from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import CONFERENCE, CONGRESS, PLENUM, Spec
 from politburo.engine.state import (
     EXILED,
@@ -141,27 +143,63 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
 
 
 def recant(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    st.submitted |= who
-    st.faction &= ~who
-    st.target = np.where(who, -1, st.target)
-    st.allied &= ~who[:, :, None] & ~who[:, None, :]
-    st.prestige -= 0.1 * who
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
-    for i in range(spec.L):
-        _mark(st, who[:, i], np.full(st.B, i), RECANTED)
-        log.event(st.month, lg.RECANT, who[:, i] & running, i)
+    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
+    n = _recant(who, running, st.submitted, st.faction, st.target, st.allied, st.prestige, st.sanctions,
+                st.month, ev)
+    log.event_block(st.month, ev, n)
+
+
+@njit(cache=True)
+def _recant(who, running, submitted, faction, target, allied, prestige, sanctions, month,
+            ev):  # pragma: no cover - compiled
+    B, L = who.shape
+    n = 0
+    for r in range(B):
+        for i in range(L):
+            if who[r, i]:
+                submitted[r, i] = True
+                faction[r, i] = False
+                target[r, i] = -1
+                for k in range(L):
+                    allied[r, i, k] = False
+                    allied[r, k, i] = False
+            prestige[r, i] = min(max(prestige[r, i] - (0.1 if who[r, i] else 0.0), 0.0), 1.5)
+        for i in range(L):
+            if who[r, i]:
+                if sanctions[r, i, RECANTED] < 0:
+                    sanctions[r, i, RECANTED] = month
+                if running[r]:
+                    n = put(ev, n, i, r, lg.RECANT, i, -1, -1)
+    return n
 
 
 def readmit_and_relapse(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
     p = spec.params
-    u = rng.uniform("readmission", st.month, (spec.L,))
-    back = st.expelled & st.submitted & (u < p["readmission"]) & running[:, None]
-    st.expelled &= ~back
-    st.exiled &= ~back
-    v = rng.uniform("relapse", st.month, (spec.L,))
-    relapse = st.submitted & ~st.expelled & (v < p["relapse"] * spec.ambition[None, :]) & running[:, None]
-    st.submitted &= ~relapse
-    for i in range(spec.L):
-        _mark(st, back[:, i], np.full(st.B, i), READMITTED)
-        log.event(st.month, lg.READMIT, back[:, i], i)
-        log.event(st.month, lg.RELAPSE, relapse[:, i], i)
+    ev = np.empty((2 * st.B * spec.L, 6), dtype=np.int64)
+    n = _readmit_and_relapse(running, st.expelled, st.exiled, st.submitted, st.sanctions, spec.ambition,
+                             p["readmission"], p["relapse"], rng.reps, rng.key("readmission", st.month),
+                             rng.key("relapse", st.month), st.month, ev)
+    log.event_block(st.month, ev, n)
+
+
+@njit(cache=True)
+def _readmit_and_relapse(running, expelled, exiled, submitted, sanctions, ambition, readmission, relapse, reps,
+                         key_back, key_relapse, month, ev):  # pragma: no cover - compiled
+    B, L = expelled.shape
+    n = 0
+    for r in range(B):
+        if not running[r]:
+            continue
+        for i in range(L):
+            if expelled[r, i] and submitted[r, i] and draw_uniform(reps[r], key_back, i) < readmission:
+                expelled[r, i] = False
+                exiled[r, i] = False
+                if sanctions[r, i, READMITTED] < 0:
+                    sanctions[r, i, READMITTED] = month
+                n = put(ev, n, 2 * i, r, lg.READMIT, i, -1, -1)
+        for i in range(L):
+            if (submitted[r, i] and not expelled[r, i]
+                    and draw_uniform(reps[r], key_relapse, i) < relapse * ambition[i]):
+                submitted[r, i] = False
+                n = put(ev, n, 2 * i + 1, r, lg.RELAPSE, i, -1, -1)
+    return n

@@ -7,15 +7,28 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import holds, offices_held
+from politburo.engine.common import holds, pw_sum
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
 def defeats(spec: Spec, st: State) -> None:
     """A principal is defeated when he has lost all his offices or been voted out of the bureau."""
-    out = (st.had_office & (offices_held(spec, st) == 0)) | st.removed | st.expelled
-    st.defeated = np.where((st.defeated < 0) & out, st.month, st.defeated)
+    _defeats(st.defeated, st.had_office, st.holder, st.removed, st.expelled, st.month)
+
+
+@njit(cache=True)
+def _defeats(defeated, had_office, holder, removed, expelled, month):  # pragma: no cover - compiled
+    B, L = defeated.shape
+    for r in range(B):
+        for i in range(L):
+            if defeated[r, i] >= 0:
+                continue
+            held = 0
+            for o in range(holder.shape[1]):
+                held += holder[r, o] == i
+            if (had_office[r, i] and held == 0) or removed[r, i] or expelled[r, i]:
+                defeated[r, i] = month
 
 
 def committee_share(spec: Spec, st: State) -> np.ndarray:
@@ -25,12 +38,49 @@ def committee_share(spec: Spec, st: State) -> np.ndarray:
 
 
 def check_victory(spec: Spec, st: State, log: lg.Log) -> None:
-    won, w = _victory(holds(spec, st, "top_party_office"), committee_share(spec, st), st.in_bureau,
+    won, w = _victory(holds(spec, st, "top_party_office"), _share(st.committee, st.in_committee), st.in_bureau,
                       st.submitted, st.expelled, st.running)
-    st.winner = np.where(won, w, st.winner)
-    st.victory = np.where(won, st.month, st.victory)
+    _settle(won, w, st.winner, st.victory, st.running, st.month)
     log.event(st.month, lg.VICTORY, won, w)
-    st.running = st.running & ~won
+
+
+@njit(cache=True)
+def _share(committee, in_committee):  # pragma: no cover - compiled
+    """committee_share, compiled."""
+    B, L = in_committee.shape
+    out = np.empty((B, L))
+    for r in range(B):
+        size = 0
+        for k in range(L + 1):
+            size += committee[r, k]
+        for k in range(L):
+            size += in_committee[r, k]
+        for k in range(L):
+            out[r, k] = (committee[r, k] + in_committee[r, k]) / max(size, 1)
+    return out
+
+
+@njit(cache=True)
+def _settle(won, w, winner, victory, running, month):  # pragma: no cover - compiled
+    for r in range(won.shape[0]):
+        if won[r]:
+            winner[r] = w[r]
+            victory[r] = month
+            running[r] = False
+
+
+@njit(cache=True)
+def record_month(t, live, masks, committee, in_committee, members, coal, share, total):  # pragma: no cover
+    """run_batch's monthly records: coalition masks of live runs, committee shares (float32) and
+    total membership (NumPy's summation order)."""
+    B, L = in_committee.shape
+    R = members.shape[1]
+    s = _share(committee, in_committee)
+    for r in range(B):
+        for k in range(L):
+            coal[r, t, k] = masks[r, k] if live[r] else 0
+            share[r, t, k] = s[r, k]
+        total[r, t] = pw_sum(members[r], 0, R)
 
 
 @njit(cache=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from politburo.engine.log import Log
+from politburo.engine.outcome import record_month
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State, initial_state
@@ -26,8 +27,6 @@ class BatchResult:
 
 def run_batch(spec: Spec, seed: int, replicates: np.ndarray, series: bool = False,
               state: State | None = None, log: Log | None = None) -> BatchResult:
-    from politburo.engine.outcome import committee_share
-
     replicates = np.asarray(replicates, dtype=np.int64)
     B, T, L = len(replicates), spec.months, spec.L
     rng = Streams(seed, replicates)
@@ -41,8 +40,6 @@ def run_batch(spec: Spec, seed: int, replicates: np.ndarray, series: bool = Fals
         t = st.month
         live = st.running.copy()
         masks = step(spec, st, rng, log, ser)
-        coal[:, t] = np.where(live[:, None], masks, 0)
-        share[:, t] = committee_share(spec, st)
-        members[:, t] = st.members.sum(axis=1)
+        record_month(t, live, masks, st.committee, st.in_committee, st.members, coal, share, members)
     out = {k: np.stack(v, axis=1) for k, v in ser.items()} if ser is not None else None
     return BatchResult(replicates, st, log, coal, share, members, out)

@@ -5,6 +5,7 @@ outcome. `step(spec, state, rng, log)` advances every run of the batch together.
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
 from politburo.engine import (
     appointments,
@@ -20,6 +21,7 @@ from politburo.engine import (
     world,
 )
 from politburo.engine import log as lg
+from politburo.engine.common import put
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -46,11 +48,8 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
     if override is not None:
         action = np.where(override >= 0, override, action)
     polemics.polemics(spec, st, action == policy.POLEMIC, log, running)
-    new_faction = (action == policy.FACTION) & ~st.faction
-    st.faction |= new_faction
-    st.grounds += 1.5 * new_faction
-    for i in range(spec.L):
-        log.event(t, lg.FACTION, new_faction[:, i] & running, i, st.target[:, i])
+    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
+    log.event_block(t, ev, _factions(action, st.faction, st.grounds, st.target, running, ev))
     world.shift(spec, st, action == policy.SHIFT, log, running)
     motions.recant(spec, st, action == policy.RECANT, log, running)
     documents.publish(spec, st, action == policy.PUBLISH, log, running)
@@ -83,3 +82,19 @@ def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: n
     }
     for k, v in row.items():
         series.setdefault(k, []).append(v)
+
+
+@njit(cache=True)
+def _factions(action, faction, grounds, target, running, ev):  # pragma: no cover - compiled
+    """Leaders who chose to organise a faction form one (and give grounds for sanctions)."""
+    B, L = action.shape
+    n = 0
+    for r in range(B):
+        for i in range(L):
+            new = action[r, i] == policy.FACTION and not faction[r, i]
+            if new:
+                faction[r, i] = True
+            grounds[r, i] += 1.5 if new else 0.0
+            if new and running[r]:
+                n = put(ev, n, i, r, lg.FACTION, i, target[r, i], -1)
+    return n
