@@ -477,3 +477,7 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+# The experiment commands (explain, whatif, inevitability, claims, results) register themselves on `app`.
+from politburo import cli_explain  # noqa: F401

@@ -159,6 +159,17 @@ def parse_value(text: str) -> Any:
         return text
 
 
+def parse_overrides(items: list[str], option: str = "--set") -> dict[str, Any]:
+    """``PATH=VALUE`` strings as given on the command line, as a mapping."""
+    pairs: dict[str, Any] = {}
+    for item in items:
+        if "=" not in item:
+            raise ScenarioError(option, [f"{item!r} is not PATH=VALUE"])
+        path, text = item.split("=", 1)
+        pairs[path.strip()] = parse_value(text.strip())
+    return pairs
+
+
 def load_scenario(
     name_or_path: str = "soviet-1924",
     overrides: dict[str, Any] | list[str] | None = None,
@@ -170,16 +181,27 @@ def load_scenario(
     or is a list of ``PATH=VALUE`` strings as given on the command line.
     """
     where, raw = _read(name_or_path)
+    return load_raw(where, raw, overrides, factors_off)
+
+
+def read_scenario(name_or_path: str) -> tuple[str, dict[str, Any]]:
+    """The scenario's name (or file path) and its raw TOML data, validated."""
+    where, raw = _read(name_or_path)
+    validate(raw, where)
+    return where, raw
+
+
+def load_raw(
+    where: str,
+    raw: dict[str, Any],
+    overrides: dict[str, Any] | list[str] | None = None,
+    factors_off: list[str] | tuple[str, ...] = (),
+) -> Scenario:
+    """`load_scenario` for scenario data already read (`where` names it in messages)."""
     base = validate(raw, where)
     raw = copy.deepcopy(raw)
     if isinstance(overrides, list):
-        pairs: dict[str, Any] = {}
-        for item in overrides:
-            if "=" not in item:
-                raise ScenarioError("--set", [f"{item!r} is not PATH=VALUE"])
-            path, text = item.split("=", 1)
-            pairs[path.strip()] = parse_value(text.strip())
-        overrides = pairs
+        overrides = parse_overrides(overrides)
     # Overrides define the world; factors switched off are interventions on it, applied last.
     for path, value in (overrides or {}).items():
         try:

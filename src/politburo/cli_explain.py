@@ -1,0 +1,494 @@
+"""The `explain`, `whatif`, `inevitability`, `claims` and `results` commands: counterfactual
+experiments run through the results store on a local pool or a Dask cluster."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from politburo.cli import (
+    JsonOpt,
+    ScenarioOpt,
+    SeedOpt,
+    SetOpt,
+    _factors_off,
+    _positive,
+    _print_json,
+    _progress,
+    _reported,
+    _say,
+    _seed,
+    app,
+    err,
+    out,
+)
+from politburo.experiments import analyses as an
+from politburo.experiments.backends import Backend, make_backend
+from politburo.experiments.claims import build_claims, read_claims, summarise_claims
+from politburo.experiments.outcomes import default_target, parse_outcome
+from politburo.experiments.plan import Experiment
+from politburo.experiments.store import DEFAULT_STORE, Store
+from politburo.loader import ScenarioError, load_raw, parse_overrides, read_scenario
+
+TargetOpt = Annotated[str | None, typer.Option(
+    "--target", metavar="LEADER", help="The leader whose outcome is explained (default: the main contender).")]
+OutcomeOpt = Annotated[str, typer.Option(
+    "--outcome", metavar="OUTCOME", help="win, win_by:YYYY-MM, defeated, defeated_by:YYYY-MM or no_winner.")]
+ReplicatesOpt = Annotated[str | None, typer.Option(
+    "--replicates", "-n", metavar="N", help="Replicates per arm (common random numbers across arms).")]
+StoreOpt = Annotated[str, typer.Option(
+    "--store", metavar="DIR", help="The results store (finished tasks are reused).")]
+BackendOpt = Annotated[str, typer.Option("--backend", metavar="local|dask", help="Where tasks run.")]
+SchedulerOpt = Annotated[str | None, typer.Option(
+    "--scheduler", metavar="tcp://HOST:PORT", help="The Dask scheduler (with --backend dask).")]
+WorkersOpt = Annotated[str | None, typer.Option(
+    "--workers", metavar="N", help="Local worker processes (default: all cores).")]
+ReportOpt = Annotated[str | None, typer.Option(
+    "--report", metavar="FILE.html", help="Write a self-contained HTML report (printable on A4).")]
+PlotOpt = Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Write the main chart as a PNG.")]
+
+
+# ------------------------------------------------------------------ shared set-up
+
+
+def _scenario(source: str) -> tuple[str, dict[str, Any]]:
+    try:
+        return read_scenario(source)
+    except UnicodeDecodeError:
+        raise ScenarioError(source, ["not a UTF-8 text file"]) from None
+    except OSError as exc:
+        raise ScenarioError(source, [exc.strerror or str(exc)]) from None
+
+
+def _world(where: str, raw: dict[str, Any], items: list[str] | None, option: str = "--set") -> dict[str, Any]:
+    world = parse_overrides(list(items or []), option)
+    if world:
+        try:
+            load_raw(where, raw, world)
+        except ScenarioError as exc:
+            raise ScenarioError(option, exc.problems) from None
+    return world
+
+
+def _output_file(text: str | None, option: str, suffix: str) -> Path | None:
+    if text is None:
+        return None
+    path = Path(text).expanduser()
+    if path.suffix.lower() != suffix:
+        raise ScenarioError(option, [f"{text} should end in {suffix}"])
+    parent = path.resolve().parent
+    if not parent.is_dir():
+        raise ScenarioError(option, [f"folder {parent} does not exist"])
+    if path.is_dir():
+        raise ScenarioError(option, [f"{text} is a folder"])
+    import os
+
+    if not os.access(parent, os.W_OK):
+        raise ScenarioError(option, [f"folder {parent} is not writable"])
+    return path
+
+
+@contextmanager
+def _backend(name: str, scheduler: str | None, workers: str | None) -> Iterator[Backend]:
+    n = _positive("--workers", workers, "the number of workers") if workers is not None else None
+    backend = make_backend(name, scheduler, n)
+    try:
+        yield backend
+    finally:
+        backend.close()
+
+
+def _execute(exp: Experiment, store: Store, backend: Backend,
+             summarise: Callable[[Experiment, Store], dict[str, Any]], label: str) -> dict[str, Any]:
+    with _progress(exp.runs, f"{label} {exp.id}") as advance:
+        return an.run(exp, store, backend, summarise, advance)
+
+
+def _finish(result: dict[str, Any], as_json: bool, report: Path | None, plot: Path | None,
+            extra: dict[str, Any] | None = None) -> None:
+    from politburo import report as rp
+
+    if as_json:
+        _print_json(result)
+    else:
+        render(result)
+    console = err if as_json else out
+    if report is not None:
+        rp.write_report(result, report, extra)
+        _say(console, f"Wrote the report to {report}")
+    if plot is not None:
+        rp.write_plot(result, plot)
+        _say(console, f"Wrote the chart to {plot}")
+
+
+# ------------------------------------------------------------------ commands
+
+
+@app.command()
+def explain(
+    scenario: ScenarioOpt = "soviet-1924",
+    target: TargetOpt = None,
+    outcome: OutcomeOpt = "win",
+    level: Annotated[str, typer.Option("--level", help="Attribute to the factor groups or to each factor.")]
+    = "groups",
+    replicates: ReplicatesOpt = None,
+    uncertainty: Annotated[str | None, typer.Option(
+        "--uncertainty", metavar="N",
+        help="Also draw the parameters N times from their priors and show the attribution over the draws.")] = None,
+    seed: SeedOpt = "0",
+    set_: SetOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    report: ReportOpt = None,
+    plot: PlotOpt = None,
+) -> None:
+    """Exact Shapley attribution of the outcome to the scenario's factors (or factor groups), with
+    95% intervals, one-at-a-time effects and a verdict."""
+    with _reported():
+        seed_value = _seed(seed)
+        if level not in an.LEVELS:
+            raise ScenarioError("--level", [f"unknown level {level!r} (use groups or factors)"])
+        default = 2000 if level == "groups" else 200
+        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else default
+        draws = _positive("--uncertainty", uncertainty, "the number of parameter draws") if uncertainty else 0
+        where, raw = _scenario(scenario)
+        world = _world(where, raw, set_)
+        oc = parse_outcome(outcome, raw, target or default_target(raw))
+        exp = an.build_explain(where, raw, world, level, reps, seed_value)
+        unc = an.build_uncertainty(where, raw, world, level, max(1, reps // 4), draws, seed_value) if draws else None
+        report_path = _output_file(report, "--report", ".html")
+        plot_path = _output_file(plot, "--plot", ".png")
+        st = Store(store)
+        st.check_writable()
+        with _backend(backend, scheduler, workers) as be:
+            result = _execute(exp, st, be, an.summarise_explain(oc), "Explain")
+            if unc is not None:
+                result = {**result, "uncertainty": _execute(unc, st, be, an.summarise_uncertainty(oc), "Uncertainty")}
+        extra = _extras(where, raw, world, seed_value, report_path)
+    _finish(result, as_json, report_path, plot_path, extra)
+
+
+@app.command()
+def whatif(
+    factor: Annotated[list[str] | None, typer.Option(
+        "--factor", metavar="NAME=off", help="The counterfactual: switch a factor off (repeatable).")] = None,
+    set_: Annotated[list[str] | None, typer.Option(
+        "--set", metavar="PATH=VALUE", help="The counterfactual: change a scenario value (repeatable).")] = None,
+    scenario: ScenarioOpt = "soviet-1924",
+    target: TargetOpt = None,
+    outcome: OutcomeOpt = "win",
+    replicates: ReplicatesOpt = None,
+    seed: SeedOpt = "0",
+    world_: Annotated[list[str] | None, typer.Option(
+        "--world", metavar="PATH=VALUE", help="Change the world both arms share (repeatable).")] = None,
+    store: StoreOpt = DEFAULT_STORE,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    report: ReportOpt = None,
+    plot: PlotOpt = None,
+) -> None:
+    """History against one counterfactual, paired under common random numbers: every principal's
+    chance to win, the difference with its interval, and when victories come."""
+    with _reported():
+        seed_value = _seed(seed)
+        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else 4000
+        where, raw = _scenario(scenario)
+        world = _world(where, raw, world_, "--world")
+        off = _factors_off(factor)
+        sets = parse_overrides(list(set_ or []))
+        oc = parse_outcome(outcome, raw, target or default_target(raw))
+        exp = an.build_whatif(where, raw, world, off, sets, reps, seed_value)
+        report_path = _output_file(report, "--report", ".html")
+        plot_path = _output_file(plot, "--plot", ".png")
+        st = Store(store)
+        st.check_writable()
+        with _backend(backend, scheduler, workers) as be:
+            result = _execute(exp, st, be, an.summarise_whatif(oc), "What if")
+        extra = _extras(where, raw, world, seed_value, report_path)
+    _finish(result, as_json, report_path, plot_path, extra)
+
+
+@app.command()
+def inevitability(
+    scenario: ScenarioOpt = "soviet-1924",
+    target: TargetOpt = None,
+    outcome: OutcomeOpt = "win",
+    replicates: ReplicatesOpt = None,
+    futures: Annotated[str, typer.Option("--futures", metavar="N", help="Fresh futures branched from each saved state.")]
+    = "20",
+    every: Annotated[str, typer.Option("--every", metavar="MONTHS", help="Months between saved states.")] = "3",
+    threshold: Annotated[float, typer.Option("--threshold", help="What counts as all but certain.")] = 0.9,
+    seed: SeedOpt = "0",
+    set_: SetOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    report: ReportOpt = None,
+    plot: PlotOpt = None,
+) -> None:
+    """When did the outcome become inevitable? For each saved month, the chance of the final outcome
+    given the state then, from fresh futures branched off baseline runs."""
+    with _reported():
+        seed_value = _seed(seed)
+        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else 200
+        n_fut = _positive("--futures", futures, "the number of futures")
+        step = _positive("--every", every, "the months between saved states")
+        if not 0 < threshold < 1:
+            raise ScenarioError("--threshold", [f"threshold must lie between 0 and 1, not {threshold}"])
+        where, raw = _scenario(scenario)
+        world = _world(where, raw, set_)
+        oc = parse_outcome(outcome, raw, target or default_target(raw))
+        exp = an.build_inevitability(where, raw, world, reps, n_fut, step, seed_value)
+        report_path = _output_file(report, "--report", ".html")
+        plot_path = _output_file(plot, "--plot", ".png")
+        st = Store(store)
+        st.check_writable()
+        with _backend(backend, scheduler, workers) as be:
+            result = _execute(exp, st, be, an.summarise_inevitability(oc, threshold), "Inevitability")
+        extra = _extras(where, raw, world, seed_value, report_path)
+    _finish(result, as_json, report_path, plot_path, extra)
+
+
+@app.command()
+def claims(
+    file: Annotated[str, typer.Argument(metavar="FILE", help="A TOML file of claims (see claims/essay.toml).")],
+    scenario: Annotated[str | None, typer.Option(
+        "--scenario", "-s", metavar="NAME|FILE", help="Scenario (default: the file's, else soviet-1924).")] = None,
+    replicates: ReplicatesOpt = None,
+    seed: SeedOpt = "0",
+    set_: SetOpt = None,
+    store: StoreOpt = DEFAULT_STORE,
+    backend: BackendOpt = "local",
+    scheduler: SchedulerOpt = None,
+    workers: WorkersOpt = None,
+    as_json: JsonOpt = False,
+    report: ReportOpt = None,
+) -> None:
+    """Test an essay's claims: each claim's counterfactual against history, with a verdict."""
+    with _reported():
+        seed_value = _seed(seed)
+        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else 2000
+        parsed = read_claims(file)
+        where, raw = _scenario(scenario or parsed.scenario or "soviet-1924")
+        world = _world(where, raw, set_)
+        exp, outcomes = build_claims(file, parsed, where, raw, world, reps, seed_value)
+        report_path = _output_file(report, "--report", ".html")
+        st = Store(store)
+        st.check_writable()
+        with _backend(backend, scheduler, workers) as be:
+            result = _execute(exp, st, be, summarise_claims(parsed, outcomes), "Claims")
+        extra = _extras(where, raw, world, seed_value, report_path)
+    _finish(result, as_json, report_path, None, extra)
+
+
+results_app = typer.Typer(help="List and show stored experiments.", invoke_without_command=True,
+                          no_args_is_help=False)
+app.add_typer(results_app, name="results")
+
+
+@results_app.callback()
+def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOpt = False) -> None:
+    """List the experiments in the store (newest last)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    exps = Store(store).experiments()
+    if as_json:
+        _print_json([{k: m[k] for k in ("id", "kind", "scenario", "seed", "replicates", "runs", "tasks",
+                                        "tasks_done", "complete")} for m in exps])
+        return
+    if not exps:
+        _say(out, f"No experiments stored in {store}")
+        return
+    table = Table(title=f"Experiments in {store}", title_justify="left")
+    for col in ("id", "kind", "scenario", "arms", "replicates", "runs", "tasks", "status"):
+        table.add_column(col, justify="right" if col in ("arms", "replicates", "runs", "tasks") else "left")
+    for m in exps:
+        status = "complete" if m["complete"] else "incomplete"
+        table.add_row(m["id"], m["kind"], m["scenario"], str(len(m["arms"])), f"{m['replicates']:,}",
+                      f"{m['runs']:,}", f"{m['tasks_done']}/{m['tasks']}", status)
+    out.print(table)
+
+
+@results_app.command("show")
+def results_show(
+    exp_id: Annotated[str, typer.Argument(metavar="ID", help="An experiment id (or a unique prefix).")],
+    store: StoreOpt = DEFAULT_STORE,
+    as_json: JsonOpt = False,
+) -> None:
+    """Print one stored experiment's result."""
+    with _reported():
+        st = Store(store)
+        found = st.resolve(exp_id)
+        result = st.result(found)
+        if result is None:
+            man = st.manifest(found)
+            raise ScenarioError("results show", [(f"experiment {found} is incomplete ({len(st.done(found))} of "
+                                                 f"{man['tasks']} tasks): re-run its command to finish it")])
+    if as_json:
+        _print_json(result)
+    else:
+        render(result)
+
+
+# ------------------------------------------------------------------ rendering
+
+
+def _extras(where: str, raw: dict[str, Any], world: dict[str, Any], seed: int, report: Path | None) -> dict[str, Any]:
+    """What a report shows besides the experiment: a sample run and the winner distribution."""
+    if report is None:
+        return {}
+    from politburo.api import ensemble, simulate
+
+    sc = load_raw(where, raw, world)
+    return {"sample_run": simulate(sc, seed, 0).to_dict(), "ensemble": ensemble(sc, 1000, seed).summary()}
+
+
+def _pct(x: float) -> str:
+    return f"{x:.1%}"
+
+
+def _ci(d: dict[str, float], pct: bool = True) -> str:
+    if pct:
+        return f"{d['mean']:+.1%} ± {d['half']:.1%}"
+    return f"{d['mean']:+.3f} ± {d['half']:.3f}"
+
+
+def _bar(value: float, scale: float, width: int = 24) -> Text:
+    n = round(abs(value) / scale * width) if scale > 0 else 0
+    return Text(("█" * min(n, width)).ljust(width) if value >= 0 else ("▒" * min(n, width)).ljust(width),
+                style="green" if value >= 0 else "red")
+
+
+def render(result: dict[str, Any]) -> None:
+    kind = result["kind"]
+    {"explain": _render_explain, "whatif": _render_whatif, "inevitability": _render_inevitability,
+     "claims": _render_claims, "uncertainty": _render_uncertainty}[kind](result)
+
+
+def _header(result: dict[str, Any]) -> None:
+    _say(out, f"{result['scenario']} · experiment {result['experiment']} · seed {result['seed']} · "
+              f"{result['replicates']:,} replicates · {result['runs']:,} runs")
+    if result.get("world"):
+        _say(out, "World: " + ", ".join(f"{k}={v}" for k, v in result["world"].items()))
+
+
+def _render_explain(result: dict[str, Any]) -> None:
+    _header(result)
+    _say(out, f"Outcome: {result['text']} — {_pct(result['all_on']['mean'])} in history, "
+              f"{_pct(result['all_off']['mean'])} with every factor off")
+    out.print()
+    table = Table(title=f"Attribution ({result['level']}): exact Shapley values, 95% intervals", title_justify="left")
+    for col in ("", "Shapley value", "share of advantage", "", "remove from history", "add to all-off"):
+        table.add_column(col, justify="left" if col in ("",) else "right")
+    scale = max(abs(p["shapley"]["mean"]) for p in result["players"]) or 1.0
+    for pid in result["ranking"]:
+        p = next(x for x in result["players"] if x["id"] == pid)
+        share = p.get("share")
+        s = f"{share['mean']:.0%} [{share['low']:.0%}, {share['high']:.0%}]" if share else "—"
+        table.add_row(p["label"], _ci(p["shapley"]), s, _bar(p["shapley"]["mean"], scale),
+                      _ci(p["remove_from_history"]), _ci(p["add_to_all_off"]))
+    out.print(table)
+    if result.get("coalitions"):
+        t2 = Table(title="Every coalition of groups", title_justify="left")
+        t2.add_column("arm")
+        t2.add_column("rate", justify="right")
+        for c in result["coalitions"]:
+            t2.add_row(c["arm"], f"{c['rate']['mean']:.1%} ± {c['rate']['half']:.1%}")
+        out.print(t2)
+    _say(out, f"Shapley values sum exactly to the all-on minus all-off difference in every replicate: "
+              f"{'yes' if result['exact'] else 'NO'}")
+    out.print()
+    _say(out, result["verdict"])
+    if result.get("uncertainty"):
+        out.print()
+        _render_uncertainty(result["uncertainty"])
+
+
+def _render_uncertainty(result: dict[str, Any]) -> None:
+    _say(out, f"Parameter uncertainty: {result['draws']} draws from the priors, {result['replicates']:,} "
+              f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
+              f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
+    table = Table(title="Attribution over parameter draws (median and 90% band)", title_justify="left")
+    for col in ("", "Shapley median", "90% band", "share median", "main reason in"):
+        table.add_column(col, justify="left" if not col else "right")
+    for p in result["players"]:
+        sh = p["share"]
+        table.add_row(p["label"], f"{p['shapley']['median']:+.3f}",
+                      f"{p['shapley']['p5']:+.3f} to {p['shapley']['p95']:+.3f}",
+                      f"{sh['median']:.0%}" if sh["median"] is not None else "—", f"{p['main_reason_in']:.0%}")
+    out.print(table)
+    if result.get("sensitivity"):
+        _say(out, "Most influential parameters on the leading factor's value (rank correlation): " + ", ".join(
+            f"{s['parameter']} {s['rank_correlation']:+.2f}" for s in result["sensitivity"][:3]))
+    _say(out, result["verdict"])
+
+
+def _render_whatif(result: dict[str, Any]) -> None:
+    _header(result)
+    _say(out, f"Counterfactual: {result['counterfactual']['label']}")
+    out.print()
+    table = Table(title="Chance to win, paired under common random numbers", title_justify="left")
+    for col in ("", "history", "counterfactual", "difference (95%)", "", "median victory (hist → cf)"):
+        table.add_column(col, justify="left" if col in ("", "median victory (hist → cf)") else "right")
+    for row in result["leaders"]:
+        d = row["difference"]
+        med = ""
+        if row.get("id") is not None:
+            med = f"{row.get('median_victory_baseline') or '—'} → {row.get('median_victory_counterfactual') or '—'}"
+        table.add_row(row["name"], _pct(row["baseline"]["mean"]), _pct(row["counterfactual"]["mean"]),
+                      _ci(d), _bar(d["mean"], 0.5), med)
+    out.print(table)
+    if result["victory_years"]:
+        t2 = Table(title="Year of victory (share of runs)", title_justify="left")
+        for col in ("year", "history", "counterfactual"):
+            t2.add_column(col, justify="right")
+        for y in result["victory_years"]:
+            t2.add_row(str(y["year"]), _pct(y["baseline"]), _pct(y["counterfactual"]))
+        out.print(t2)
+    out.print()
+    _say(out, result["verdict"])
+
+
+def _render_inevitability(result: dict[str, Any]) -> None:
+    _header(result)
+    _say(out, f"Outcome: {result['text']} ({_pct(result['final']['mean'])} of runs); "
+              f"{result['futures']} fresh futures from every {result['every']}-month saved state")
+    out.print()
+    table = Table(title="Chance of the outcome given the state at each month", title_justify="left")
+    for col in ("month", "all runs", "runs where it happened", "", "p10–p90", "runs where it did not"):
+        table.add_column(col, justify="left" if col in ("month", "") else "right")
+    for c in result["curve"]:
+        g = c.get("given_outcome")
+        o = c.get("given_other")
+        table.add_row(c["date"], _pct(c["probability"]["mean"]), _pct(g["mean"]) if g else "—",
+                      _bar(g["mean"] if g else 0.0, 1.0, 20), f"{g['p10']:.0%}–{g['p90']:.0%}" if g else "—",
+                      _pct(o["mean"]) if o else "—")
+    out.print(table)
+    out.print()
+    _say(out, result["verdict"])
+
+
+def _render_claims(result: dict[str, Any]) -> None:
+    _header(result)
+    _say(out, result["title"])
+    out.print()
+    style = {"supported": "green", "contradicted": "red"}
+    for c in result["claims"]:
+        out.print(Text.assemble((f"[{c['verdict']}] ", style.get(c["verdict"], "yellow")), (c["text"], "bold")),
+                  soft_wrap=True)
+        _say(out, f"    {c['estimate']}")
+    out.print()
+    _say(out, result["verdict"])

@@ -1,0 +1,1 @@
+"""Counterfactual experiments: plans of tasks, the results store, backends and analyses."""

@@ -1,0 +1,78 @@
+"""Exact Shapley values over all coalitions, and the intervals reported with them."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+Z95 = 1.959963984540054
+
+
+def popcount(x: np.ndarray) -> np.ndarray:
+    x = np.asarray(x, dtype=np.int64)
+    out = np.zeros_like(x)
+    while np.any(x):
+        out += x & 1
+        x = x >> 1
+    return out
+
+
+def shapley(values: np.ndarray) -> np.ndarray:
+    """Exact Shapley values of n players for each row of `values` (rows, 2**n), where column S
+    holds the outcome with the players in bitmask S present. Returns (rows, n); each row sums to
+    values[:, -1] - values[:, 0]."""
+    rows, m = values.shape
+    n = m.bit_length() - 1
+    if 1 << n != m:
+        raise ValueError("values must have 2**n columns")
+    sizes = popcount(np.arange(m))
+    weight = np.array([math.factorial(s) * math.factorial(n - s - 1) / math.factorial(n) for s in range(n)])
+    phi = np.zeros((rows, n))
+    masks = np.arange(m)
+    for i in range(n):
+        without = masks[(masks >> i) & 1 == 0]
+        marginal = values[:, without | (1 << i)] - values[:, without]
+        phi[:, i] = marginal @ weight[sizes[without]]
+    return phi
+
+
+def mean_ci(x: np.ndarray) -> dict[str, float]:
+    """Mean and 95% interval from the spread of paired per-replicate values."""
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[0]
+    mean = float(x.mean()) if n else 0.0
+    half = float(Z95 * x.std(ddof=1) / math.sqrt(n)) if n > 1 else 0.0
+    return {"mean": mean, "low": mean - half, "high": mean + half, "half": half}
+
+
+def bootstrap_weights(n: int, seed: int, resamples: int = 1000) -> np.ndarray:
+    """Resampling weights (resamples, n) for a deterministic bootstrap over replicates."""
+    rng = np.random.default_rng([seed, 0xB007])
+    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64) / n
+
+
+def ratio_ci(num: np.ndarray, den: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
+    """mean(num) / mean(den) per column of num, with a percentile bootstrap 95% interval."""
+    point = num.mean(axis=0) / den.mean()
+    boot = (weights @ num) / (weights @ den)[:, None]
+    lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    return {"mean": point, "low": lo, "high": hi}
+
+
+def rounded(data: Any, digits: int = 6) -> Any:
+    """Floats rounded (stable JSON across machines and summation orders)."""
+    if isinstance(data, float):
+        return round(data, digits) if math.isfinite(data) else None
+    if isinstance(data, (np.floating,)):
+        return rounded(float(data), digits)
+    if isinstance(data, (np.integer,)):
+        return int(data)
+    if isinstance(data, dict):
+        return {k: rounded(v, digits) for k, v in data.items()}
+    if isinstance(data, (list, tuple)):
+        return [rounded(v, digits) for v in data]
+    if isinstance(data, np.ndarray):
+        return rounded(data.tolist(), digits)
+    return data
