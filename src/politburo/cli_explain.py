@@ -51,6 +51,10 @@ WorkersOpt = Annotated[str | None, typer.Option(
     "--workers", metavar="N", help="Local worker processes (default: all cores).")]
 ReportOpt = Annotated[str | None, typer.Option(
     "--report", metavar="FILE.html", help="Write a self-contained HTML report (printable on A4).")]
+# Sizes of what a report adds when the command did not compute it itself.
+REPORT_ENSEMBLE = 1000
+REPORT_REPLICATES = 1000
+
 PlotOpt = Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Write the main chart as a PNG.")]
 
 
@@ -173,7 +177,7 @@ def explain(
             result = _execute(exp, st, be, an.summarise_explain(oc), "Explain")
             if unc is not None:
                 result = {**result, "uncertainty": _execute(unc, st, be, an.summarise_uncertainty(oc), "Uncertainty")}
-        extra = _extras(where, raw, world, seed_value, report_path)
+            extra = _extras(result, where, raw, world, seed_value, oc, st, be, report_path)
     _finish(result, as_json, report_path, plot_path, extra)
 
 
@@ -215,7 +219,7 @@ def whatif(
         st.check_writable()
         with _backend(backend, scheduler, workers) as be:
             result = _execute(exp, st, be, an.summarise_whatif(oc), "What if")
-        extra = _extras(where, raw, world, seed_value, report_path)
+            extra = _extras(result, where, raw, world, seed_value, oc, st, be, report_path)
     _finish(result, as_json, report_path, plot_path, extra)
 
 
@@ -258,7 +262,7 @@ def inevitability(
         st.check_writable()
         with _backend(backend, scheduler, workers) as be:
             result = _execute(exp, st, be, an.summarise_inevitability(oc, threshold), "Inevitability")
-        extra = _extras(where, raw, world, seed_value, report_path)
+            extra = _extras(result, where, raw, world, seed_value, oc, st, be, report_path)
     _finish(result, as_json, report_path, plot_path, extra)
 
 
@@ -290,7 +294,8 @@ def claims(
         st.check_writable()
         with _backend(backend, scheduler, workers) as be:
             result = _execute(exp, st, be, summarise_claims(parsed, outcomes), "Claims")
-        extra = _extras(where, raw, world, seed_value, report_path)
+            main = parse_outcome("win", raw, default_target(raw))
+            extra = _extras(result, where, raw, world, seed_value, main, st, be, report_path)
     _finish(result, as_json, report_path, None, extra)
 
 
@@ -346,14 +351,25 @@ def results_show(
 # ------------------------------------------------------------------ rendering
 
 
-def _extras(where: str, raw: dict[str, Any], world: dict[str, Any], seed: int, report: Path | None) -> dict[str, Any]:
-    """What a report shows besides the experiment: a sample run and the winner distribution."""
+def _extras(result: dict[str, Any], where: str, raw: dict[str, Any], world: dict[str, Any], seed: int,
+            outcome: Any, store: Store, backend: Backend, report: Path | None) -> dict[str, Any]:
+    """What a report shows besides the experiment: a sample chronicle, the winner distribution,
+    and the attribution and inevitability curve (run through the store when not already the result)."""
     if report is None:
         return {}
     from politburo.api import ensemble, simulate
 
     sc = load_raw(where, raw, world)
-    return {"sample_run": simulate(sc, seed, 0).to_dict(), "ensemble": ensemble(sc, 1000, seed).summary()}
+    extra: dict[str, Any] = {"sample_run": simulate(sc, seed, 0).to_dict(),
+                             "ensemble": ensemble(sc, REPORT_ENSEMBLE, seed).summary()}
+    if result["kind"] != "explain":
+        exp = an.build_explain(where, raw, world, "groups", REPORT_REPLICATES, seed)
+        extra["explain"] = _execute(exp, store, backend, an.summarise_explain(outcome), "Report: explain")
+    if result["kind"] != "inevitability":
+        exp = an.build_inevitability(where, raw, world, REPORT_REPLICATES // 10, 10, 3, seed)
+        extra["inevitability"] = _execute(exp, store, backend, an.summarise_inevitability(outcome),
+                                          "Report: inevitability")
+    return extra
 
 
 def _pct(x: float) -> str:

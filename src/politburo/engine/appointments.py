@@ -8,53 +8,95 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import controls, holds
-from politburo.engine.rng import Streams, draw_uniform
+from politburo.engine.common import put, weights_row, who_has_row
+from politburo.engine.rng import PURPOSE_ID, Streams, draw_uniform, stream_key
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
 def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
     p = spec.params
-    t = st.month
-    L, R = spec.L, spec.R
-    appointer = controls(spec, st, "appoint")
-    fallen = (st.defeated >= 0) | st.expelled
-    pat = st.patron
-    has = pat >= 0
-    pc = np.maximum(pat, 0)
-    rewarded = np.take_along_axis(appointer, pc, axis=1)
-    lost_patron = np.take_along_axis(fallen, pc, axis=1)
-    decay = p["loyalty_decay"] * np.where(rewarded, 0.2, 1.0) + np.where(lost_patron, 4 * p["loyalty_decay"] + 0.02, 0.0)
-    st.loyalty = np.where(has, np.clip(st.loyalty - decay, 0.05, 1.0), st.loyalty)
-    st.patron = np.where(has & (st.loyalty < 0.15), -1, st.patron)
+    L = spec.L
+    nmax = int(np.floor(p["appointment_capacity"] * (0.5 + spec.organisation.max()))) + 1
+    ev = np.empty((st.B * L * nmax, 6), dtype=np.int64)
+    n = _circular_flow(st.month, st.holder, st.office_patron, spec.power("appoint"), spec.power("city_machine"),
+                       st.defeated, st.expelled, st.patron, st.loyalty, st.members, spec.home_of,
+                       spec.organisation, spec.network, spec.national, st.committee, st.bureau,
+                       np.array([p["loyalty_decay"], p["appointment_capacity"], p["network_rate"],
+                                 p["defection"]]),
+                       rng.reps, rng.seed_key, PURPOSE_ID["appointments"], PURPOSE_ID["network"], running, ev)
+    log.event_block(st.month, ev, n)
 
-    w = st.members / st.members.sum(axis=1, keepdims=True)
-    city = holds(spec, st, "city_machine")
-    home = spec.home_of
-    home_guarded = np.zeros((st.B, R), dtype=bool)
-    for r in np.flatnonzero(home >= 0):
-        home_guarded[:, r] = city[:, home[r]] & ~fallen[:, home[r]]
+
+@njit(cache=True)
+def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated, expelled, patron, loyalty,
+                   members, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
+                   pid_appoint, pid_network, running, ev):  # pragma: no cover - compiled
+    """The circular flow, run by run: loyalty decays, secretaries lose an unrewarding patron, the
+    appointing office replaces secretaries, contact networks win them over, clients defect."""
+    loyalty_decay, capacity, network_rate, defection = w_[0], w_[1], w_[2], w_[3]
+    B, R = patron.shape
+    L = defeated.shape[1]
+    appointer = np.zeros(L, dtype=np.bool_)
+    tmp = np.zeros(L, dtype=np.bool_)
+    city = np.zeros(L, dtype=np.bool_)
+    fallen = np.zeros((1, L), dtype=np.bool_)
+    guarded = np.zeros(R, dtype=np.bool_)
+    home_guarded = np.zeros(R, dtype=np.bool_)
+    w = np.empty(R)
+    value = np.empty(R)
+    picks = np.empty(int(np.floor(capacity * (0.5 + organisation.max()))) + 1, dtype=np.int64)
+    keys_n = np.empty(L, dtype=np.uint64)
+    keys_g = np.empty(L, dtype=np.uint64)
+    keys_w = np.empty(L, dtype=np.uint64)
     for k in range(L):
-        if not appointer[:, k].any():
-            continue
-        cap = p["appointment_capacity"] * (0.5 + spec.organisation[k])
-        guarded = home_guarded & (home[None, :] != k)
-        picks = _appoint(appointer[:, k], k, st.patron, st.loyalty, w, guarded, cap,
-                         0.7 + 0.3 * spec.organisation[k], rng.reps,
-                         rng.key("appointments", t, 2 * k), rng.key("appointments", t, 2 * k + 1))
-        for slot in range(picks.shape[1]):
-            pick = picks[:, slot]
-            notable = (pick >= 0) & (home[np.maximum(pick, 0)] >= 0)
-            log.event(t, lg.APPOINT, notable & running, k, pick)
-    for k in (int(x) for x in np.flatnonzero(spec.network > 0)):
-        prob = p["network_rate"] * spec.network[k] * (1.0 + spec.national)
-        u = rng.uniform("network", t, (R,), k)
-        guarded = home_guarded & (home[None, :] != k)
-        win = (u < prob[None, :]) & (st.patron != k) & ~guarded & ~fallen[:, k:k + 1]
-        st.patron = np.where(win, k, st.patron)
-        st.loyalty = np.where(win, 0.5, st.loyalty)
-    defect(spec, st, rng, fallen)
+        keys_n[k] = stream_key(seed_key, pid_appoint, t, 2 * k)
+        keys_g[k] = stream_key(seed_key, pid_appoint, t, 2 * k + 1)
+        keys_w[k] = stream_key(seed_key, pid_network, t, k)
+    key_defect = stream_key(seed_key, pid_appoint, t, 999)
+    n = 0
+    for r in range(B):
+        who_has_row(holder, r, appoint_power, appointer)
+        who_has_row(office_patron, r, appoint_power, tmp)
+        for k in range(L):
+            appointer[k] = appointer[k] or tmp[k]
+            fallen[0, k] = defeated[r, k] >= 0 or expelled[r, k]
+        for q in range(R):
+            pat = patron[r, q]
+            if pat >= 0:
+                decay = loyalty_decay * (0.2 if appointer[pat] else 1.0) + (
+                    4 * loyalty_decay + 0.02 if fallen[0, pat] else 0.0)
+                loyalty[r, q] = min(max(loyalty[r, q] - decay, 0.05), 1.0)
+                if loyalty[r, q] < 0.15:
+                    patron[r, q] = -1
+        weights_row(members, r, w)
+        who_has_row(holder, r, city_power, city)
+        for q in range(R):
+            h = home[q]
+            home_guarded[q] = h >= 0 and city[h] and not fallen[0, h]
+        for k in range(L):
+            if not appointer[k]:
+                continue
+            cap = capacity * (0.5 + organisation[k])
+            for q in range(R):
+                guarded[q] = home_guarded[q] and home[q] != k
+            m = _appoint_run(r, k, patron, loyalty, w, guarded, cap, 0.7 + 0.3 * organisation[k], reps[r],
+                             keys_n[k], keys_g[k], value, picks)
+            if running[r]:
+                for slot in range(m):
+                    if home[picks[slot]] >= 0:
+                        n = put(ev, n, 1000 * k + slot, r, lg.APPOINT, k, picks[slot], -1)
+        for k in range(L):
+            if not network[k] > 0 or fallen[0, k]:
+                continue
+            for q in range(R):
+                prob = network_rate * network[k] * (1.0 + national[q])
+                if (draw_uniform(reps[r], keys_w[k], q) < prob and patron[r, q] != k
+                        and not (home_guarded[q] and home[q] != k)):
+                    patron[r, q] = k
+                    loyalty[r, q] = 0.5
+        _defect_run(r, committee, bureau, fallen, 0, defection, reps[r], key_defect)
+    return n
 
 
 def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
@@ -66,59 +108,61 @@ def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
 
 @njit(cache=True)
 def _defect(committee, bureau, fallen, rate, reps, key):  # pragma: no cover - compiled
-    B, L = fallen.shape
-    for r in range(B):
-        strongest = 0
-        best = -2
-        for k in range(L):
-            v = -1 if fallen[r, k] else committee[r, k]
-            if v > best:
-                best = v
-                strongest = k
-        for k in range(L):
-            if not fallen[r, k] or k == strongest:
-                continue
-            moving = int(np.floor(committee[r, k] * rate + draw_uniform(reps[r], key, k)))
-            committee[r, k] -= moving
-            committee[r, strongest] += moving
-            moving = int(np.floor(bureau[r, k] * rate + draw_uniform(reps[r], key, L + k)))
-            bureau[r, k] -= moving
-            bureau[r, strongest] += moving
+    for r in range(fallen.shape[0]):
+        _defect_run(r, committee, bureau, fallen, r, rate, reps[r], key)
 
 
 @njit(cache=True)
-def _appoint(appointer, k, patron, loyalty, w, guarded, cap, new_loyalty, reps, key_n,
-             key_g):  # pragma: no cover - compiled
-    """Replace up to `cap` secretaries (the fraction drawn) where it pays most: large
-    organisations whose secretary is not already a loyal client, a rival's client first."""
-    B, R = patron.shape
-    nmax = int(np.floor(cap)) + 1
-    picks = np.full((B, nmax), -1, dtype=np.int64)
-    value = np.empty(R)
-    for r in range(B):
-        if not appointer[r]:
+def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no cover - compiled
+    L = fallen.shape[1]
+    strongest = 0
+    best = -2
+    for k in range(L):
+        v = -1 if fallen[fr, k] else committee[r, k]
+        if v > best:
+            best = v
+            strongest = k
+    for k in range(L):
+        if not fallen[fr, k] or k == strongest:
             continue
-        n = int(np.floor(cap)) + (1 if draw_uniform(reps[r], key_n, 0) < cap - np.floor(cap) else 0)
+        moving = int(np.floor(committee[r, k] * rate + draw_uniform(rep, key, k)))
+        committee[r, k] -= moving
+        committee[r, strongest] += moving
+        moving = int(np.floor(bureau[r, k] * rate + draw_uniform(rep, key, L + k)))
+        bureau[r, k] -= moving
+        bureau[r, strongest] += moving
+
+
+@njit(cache=True)
+def _appoint_run(r, k, patron, loyalty, w, guarded, cap, new_loyalty, rep, key_n, key_g, value,
+                 picks):  # pragma: no cover - compiled
+    """Replace up to `cap` secretaries (the fraction drawn) where it pays most: large
+    organisations whose secretary is not already a loyal client, a rival's client first.
+    Returns how many were replaced (their regions in `picks`)."""
+    R = patron.shape[1]
+    n = int(np.floor(cap)) + (1 if draw_uniform(rep, key_n, 0) < cap - np.floor(cap) else 0)
+    for q in range(R):
+        own = patron[r, q] == k
+        v = w[q] * (1.0 - (loyalty[r, q] if own else 0.0))
+        if patron[r, q] >= 0 and not own:
+            v *= 1.5
+        v += 0.002 * -np.log(-np.log(draw_uniform(rep, key_g, q)))
+        if guarded[q] or (own and loyalty[r, q] > 0.75):
+            v = -np.inf
+        value[q] = v
+    m = 0
+    for _ in range(n):
+        best = -1
+        bv = -np.inf
         for q in range(R):
-            own = patron[r, q] == k
-            v = w[r, q] * (1.0 - (loyalty[r, q] if own else 0.0))
-            if patron[r, q] >= 0 and not own:
-                v *= 1.5
-            v += 0.002 * -np.log(-np.log(draw_uniform(reps[r], key_g, q)))
-            if guarded[r, q] or (own and loyalty[r, q] > 0.75):
-                v = -np.inf
-            value[q] = v
-        for j in range(n):
-            best = -1
-            bv = -np.inf
-            for q in range(R):
-                if value[q] > bv:
-                    bv = value[q]
-                    best = q
-            if best < 0:
-                break
-            patron[r, best] = k
-            loyalty[r, best] = new_loyalty
-            value[best] = -np.inf
-            picks[r, j] = best
-    return picks
+            if value[q] > bv:
+                bv = value[q]
+                best = q
+        if best < 0:
+            break
+        patron[r, best] = k
+        loyalty[r, best] = new_loyalty
+        value[best] = -np.inf
+        picks[m] = best
+        m += 1
+    return m
