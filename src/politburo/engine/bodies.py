@@ -24,20 +24,29 @@ def delivery(spec: Spec, st: State) -> np.ndarray:
 @njit(cache=True)
 def _delivery(patron, expelled, ideology, steered, members, loyalty, sentiment, strength):  # pragma: no cover
     B, R = patron.shape
-    A = ideology.shape[2]
     out = np.zeros((B, R))
     for r in range(B):
-        for q in range(R):
-            k = patron[r, q]
-            if k < 0 or expelled[r, k]:
-                continue
-            d2 = 0.0
-            for a in range(A):
-                x = sentiment[r, q, a] - ideology[r, k, a]
-                d2 += x * x
-            d = strength * (0.5 + 0.5 * loyalty[r, q]) * (1.0 + steered[r, q] / members[r, q]) - 0.2 * np.sqrt(d2)
-            out[r, q] = min(max(d, 0.0), 0.95)
+        delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength, out[r])
     return out
+
+
+@njit(cache=True)
+def delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength,
+                 out):  # pragma: no cover - compiled
+    """delivery(spec, st)[r] into `out`."""
+    R = patron.shape[1]
+    A = ideology.shape[2]
+    for q in range(R):
+        out[q] = 0.0
+        k = patron[r, q]
+        if k < 0 or expelled[r, k]:
+            continue
+        d2 = 0.0
+        for a in range(A):
+            x = sentiment[r, q, a] - ideology[r, k, a]
+            d2 += x * x
+        d = strength * (0.5 + 0.5 * loyalty[r, q]) * (1.0 + steered[r, q] / members[r, q]) - 0.2 * np.sqrt(d2)
+        out[q] = min(max(d, 0.0), 0.95)
 
 
 def delegate_shares(spec: Spec, st: State) -> np.ndarray:

@@ -4,29 +4,61 @@ which grows when votes and elections reveal it. Underestimation is this gap."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from politburo.engine.bodies import delivery
-from politburo.engine.common import bloc_sum, office_weight
+from politburo.engine.bodies import delivery_row
+from politburo.engine.common import weights_row
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def power(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
-    """(B, L) visible and hidden power."""
-    t = min(st.month, spec.months - 1)
-    visible = 0.6 * spec.oratory + office_weight(spec, st, False) + st.prestige + 0.5 * st.heir
-    w = st.members / st.members.sum(axis=1, keepdims=True)
-    dlv = w * delivery(spec, st)
-    apparatus = bloc_sum(dlv, st.patron, spec.L)
-    hidden = apparatus + st.committee[:, :spec.L] / spec.committee_size[t]
-    hidden += 0.5 * office_weight(spec, st, True)
-    visible = np.where(st.expelled, 0.1 * visible, visible)
-    return visible, hidden
-
-
 def perceive(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     """Perceived power (B, observer, observed) and actual power (B, L)."""
-    visible, hidden = power(spec, st)
-    hw = spec.params["hidden_weight"]
-    perceived = visible[:, None, :] + hw * st.insight * hidden[:, None, :]
-    return perceived, visible + hw * hidden
+    from politburo.engine.spec import VISIBLE
+
+    p = spec.params
+    t = min(st.month, spec.months - 1)
+    weight = (spec.powers * VISIBLE[None, :]).sum(axis=1)
+    return _perceive(st.holder, st.office_patron, weight, spec.oratory, st.prestige, st.heir, st.members,
+                     st.patron, st.expelled, st.ideology, st.steered, st.loyalty, st.sentiment, st.committee,
+                     float(spec.committee_size[t]), st.insight, p["appointment_strength"], p["hidden_weight"])
+
+
+@njit(cache=True)
+def _perceive(holder, office_patron, weight, oratory, prestige, heir, members, patron, expelled, ideology,
+              steered, loyalty, sentiment, committee, size, insight, strength, hw):  # pragma: no cover - compiled
+    """`power` and `perceive` run by run, in the same arithmetic."""
+    B, L = prestige.shape
+    R = members.shape[1]
+    O = holder.shape[1]
+    perceived = np.empty((B, L, L))
+    actual = np.empty((B, L))
+    w = np.empty(R)
+    dlv = np.empty(R)
+    visible = np.empty(L)
+    hidden = np.empty(L)
+    for r in range(B):
+        weights_row(members, r, w)
+        delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength, dlv)
+        for i in range(L):
+            own = 0.0
+            for o in range(O):
+                own += weight[o] if holder[r, o] == i else 0.0
+            v = 0.6 * oratory[i] + own + prestige[r, i] + 0.5 * heir[r, i]
+            visible[i] = 0.1 * v if expelled[r, i] else v
+            hidden[i] = 0.0
+        for q in range(R):
+            k = patron[r, q]
+            if k >= 0:
+                hidden[k] += w[q] * dlv[q]
+        for i in range(L):
+            client = 0.0
+            for o in range(O):
+                client += weight[o] if office_patron[r, o] == i else 0.0
+            hidden[i] = hidden[i] + committee[r, i] / size
+            hidden[i] += 0.5 * client
+            actual[r, i] = visible[i] + hw * hidden[i]
+        for i in range(L):
+            for j in range(L):
+                perceived[r, i, j] = visible[j] + hw * insight[r, i, j] * hidden[j]
+    return perceived, actual
