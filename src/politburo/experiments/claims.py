@@ -183,18 +183,21 @@ def summarise_claims(claims: ClaimsFile, outcomes: list[Outcome]) -> Callable[[E
             if outcome.spec + outcome.target_id not in cache:
                 cache[outcome.spec + outcome.target_id] = values_matrix(exp, store, outcome, len(exp.arms))
             v = cache[outcome.spec + outcome.target_id]
-            row: dict[str, Any] = {"id": c.id, "text": c.text, "kind": c.kind, **outcome.to_dict()}
+            row: dict[str, Any] = {"id": c.id, "text": c.text, "kind": c.kind, "source": c.source,
+                                   "outcome": outcome.spec, "target": outcome.target_id,
+                                   "outcome_text": outcome.text}
             if c.kind == "effect":
                 a = ref["arm"]
                 diff = mean_ci(v[:, a] - v[:, 0])
-                row.update({"counterfactual": exp.arms[a].to_dict(), "baseline": mean_ci(v[:, 0]),
+                label = Arm.make(c.factors_off, c.set).label
+                row.update({"counterfactual": {**exp.arms[a].to_dict(), "label": label}, "baseline": mean_ci(v[:, 0]),
                             "counterfactual_rate": mean_ci(v[:, a]), "difference": diff,
                             "expect": c.expect, "at_least": c.at_least, "below": c.below, "above": c.above})
                 checks = ([judge_difference(diff, c.expect, c.at_least)] if c.expect else []) + \
                     judge_level(mean_ci(v[:, a]), c.below, c.above)
                 row["verdict"] = combine(checks)
                 row["estimate"] = (f"{outcome.text}: {row['baseline']['mean']:.1%} in history, "
-                                   f"{row['counterfactual_rate']['mean']:.1%} with {exp.arms[a].label} "
+                                   f"{row['counterfactual_rate']['mean']:.1%} with {label} "
                                    f"(change {diff['mean']:+.1%} ± {diff['half']:.1%})")
             else:
                 ids, _, labels = players(exp.raw, "groups")
