@@ -4,20 +4,35 @@ card to the Secretariat and votes as the secretary tells it."""
 from __future__ import annotations
 
 import numpy as np
+from numba import njit
 
-from politburo.engine.common import controls
+from politburo.engine.common import weights_row
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
 def membership(spec: Spec, st: State) -> None:
     p = spec.params
-    t = st.month
-    w = st.members / st.members.sum(axis=1, keepdims=True)
-    added = spec.drive[t] * w
-    steering = p["recruit_steering"] * np.asarray(controls(spec, st, "recruit").any(axis=1), dtype=np.float64)
-    growth = 1.0 + p["organic_growth"]
-    st.steered = st.steered * growth + added * steering[:, None]
-    st.members = np.maximum(st.members * growth + added, 1.0)
-    st.steered = np.minimum(st.steered, st.members)
+    recruit = spec.power("recruit")
+    _membership(float(spec.drive[st.month]), st.holder, st.office_patron, recruit, st.members, st.steered,
+                p["recruit_steering"], 1.0 + p["organic_growth"])
     st.line_month = -1
+
+
+@njit(cache=True)
+def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth):  # pragma: no cover
+    B, R = members.shape
+    w = np.empty(R)
+    for r in range(B):
+        steers = False
+        for o in range(holder.shape[1]):
+            if recruit[o] and (holder[r, o] >= 0 or office_patron[r, o] >= 0):
+                steers = True
+        steering = rate * (1.0 if steers else 0.0)
+        weights_row(members, r, w)
+        for q in range(R):
+            added = drive * w[q]
+            s = steered[r, q] * growth + added * steering
+            m = max(members[r, q] * growth + added, 1.0)
+            members[r, q] = m
+            steered[r, q] = min(s, m)

@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import holds
+from politburo.engine.common import dist_row, line_row, put, who_has_row
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -25,44 +25,58 @@ def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: n
     leadership and give its defenders grounds for sanctions."""
 
     p = spec.params
-    top = holds(spec, st, "top_party_office")
-    leadership = top | np.einsum("bik,bk->bi", st.allied.astype(np.int64), top.astype(np.int64)).astype(bool)
-    if p["polemics"] <= 0:
-        decay_grounds(spec, st)
-        return
-    first = _polemics(authors, st.target, st.prestige, st.grounds, st.enmity, leadership, st.expelled,
-                      0.4 + 0.6 * spec.oratory[None, :] + 0.4 * holds(spec, st, "press"),
-                      p["polemic_damage"] * p["polemics"], p["polemic_self_cost"] * p["polemics"],
-                      p["bystander_gain"])
-    for i in np.flatnonzero(first.any(axis=0)):
-        log.event(st.month, lg.POLEMIC, first[:, i] & running, i, st.target[:, i])
-    decay_grounds(spec, st)
+    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
+    n = _polemics(authors, st.target, st.prestige, st.grounds, st.enmity, st.allied, st.holder,
+                  spec.power("top_party_office"), spec.power("press"), st.expelled, spec.oratory, st.faction,
+                  st.ideology, st.members, st.sentiment, p["polemics"] > 0, p["polemic_damage"] * p["polemics"],
+                  p["polemic_self_cost"] * p["polemics"], p["bystander_gain"], p["deviation"], running, ev)
+    log.event_block(st.month, ev, n)
 
 
 @njit(cache=True)
-def _polemics(authors, target, prestige, grounds, enmity, leadership, expelled, strength, damage, self_cost,
-              bystander):  # pragma: no cover - compiled
+def _polemics(authors, target, prestige, grounds, enmity, allied, holder, top_power, press_power, expelled, oratory,
+              faction, ideology, members, sentiment, enabled, damage, self_cost, bystander, deviation, running,
+              ev):  # pragma: no cover - compiled
     B, L = authors.shape
-    first = np.zeros((B, L), dtype=np.bool_)
+    R, A = sentiment.shape[1], sentiment.shape[2]
     involved = np.zeros(L, dtype=np.bool_)
+    top = np.zeros(L, dtype=np.bool_)
+    press = np.zeros(L, dtype=np.bool_)
+    w = np.empty(R)
+    tmp = np.empty(R)
+    line = np.empty(A)
+    n = 0
     for r in range(B):
-        n = 0
+        if enabled:
+            who_has_row(holder, r, top_power, top)
+            who_has_row(holder, r, press_power, press)
+            count = 0
+            for i in range(L):
+                involved[i] = authors[r, i]
+                count += authors[r, i]
+            for i in range(L):
+                t = target[r, i]
+                if not authors[r, i] or t < 0:
+                    continue
+                leadership = top[t]
+                for k in range(L):
+                    leadership = leadership or (allied[r, t, k] and top[k])
+                if enmity[r, i, t] < 1.0 and running[r]:
+                    n = put(ev, n, i, r, lg.POLEMIC, i, t, -1)
+                strength = 0.4 + 0.6 * oratory[i] + (0.4 if press[i] else 0.0)
+                prestige[r, t] -= damage * strength
+                prestige[r, i] -= self_cost
+                grounds[r, i] += 1.0 if leadership else 0.2
+                enmity[r, i, t] += 1.0
+                enmity[r, t, i] += 1.0
+                involved[t] = True
+            for i in range(L):
+                if not involved[i] and not expelled[r, i]:
+                    prestige[r, i] += bystander * count
+                prestige[r, i] = min(max(prestige[r, i], 0.0), 1.5)
+        # Grounds fade; a faction, or a line far from the party's mood (a 'deviation'), renews them.
+        line_row(members, sentiment, r, w, tmp, line)
         for i in range(L):
-            involved[i] = authors[r, i]
-            n += authors[r, i]
-        for i in range(L):
-            t = target[r, i]
-            if not authors[r, i] or t < 0:
-                continue
-            first[r, i] = enmity[r, i, t] < 1.0
-            prestige[r, t] -= damage * strength[r, i]
-            prestige[r, i] -= self_cost
-            grounds[r, i] += 1.0 if leadership[r, t] else 0.2
-            enmity[r, i, t] += 1.0
-            enmity[r, t, i] += 1.0
-            involved[t] = True
-        for i in range(L):
-            if not involved[i] and not expelled[r, i]:
-                prestige[r, i] += bystander * n
-            prestige[r, i] = min(max(prestige[r, i], 0.0), 1.5)
-    return first
+            dev = max(dist_row(ideology[r, i], line) - 0.5, 0.0)
+            grounds[r, i] = 0.93 * grounds[r, i] + (0.3 if faction[r, i] else 0.0) + deviation * dev
+    return n

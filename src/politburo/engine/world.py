@@ -89,8 +89,14 @@ def desired_position(st: State) -> np.ndarray:
 
 @njit(cache=True)
 def _desired(line, ideology, target):  # pragma: no cover - compiled
+    out = np.empty(ideology.shape)
+    _desired_run(line, ideology, target, out)
+    return out
+
+
+@njit(cache=True)
+def _desired_run(line, ideology, target, out):  # pragma: no cover - compiled
     B, L, A = ideology.shape
-    out = np.empty((B, L, A))
     for r in range(B):
         for i in range(L):
             t = target[r, i]
@@ -99,19 +105,44 @@ def _desired(line, ideology, target):  # pragma: no cover - compiled
                 if t >= 0:
                     v += 0.5 * (line[r, a] - ideology[r, t, a])
                 out[r, i, a] = min(max(v, -1.0), 1.0)
-    return out
 
 
 def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
     """Move toward the desired position by at most `shift_step`, paying prestige in proportion
     to rigidity and distance; log a leader whose line crosses to the other side of an axis."""
     p = spec.params
-    crossed = _shift(who, desired_position(st), st.ideology, st.prestige, spec.rigidity, p["shift_step"],
-                     p["shift_cost"])
-    if crossed.any():
-        for i, a in zip(*np.nonzero(crossed.any(axis=0)), strict=True):
-            side = np.where(st.ideology[:, i, a] < 0, 0, 1)
-            log.event(st.month, lg.SHIFT, crossed[:, i, a] & running, i, a, side)
+    ev = np.empty((st.B * spec.L * len(spec.axis_names), 6), dtype=np.int64)
+    n = _shift_month(who, st.members, st.sentiment, st.target, st.ideology, st.prestige, spec.rigidity,
+                     p["shift_step"], p["shift_cost"], running, ev)
+    log.event_block(st.month, ev, n)
+
+
+@njit(cache=True)
+def _shift_month(who, members, sentiment, target, ideology, prestige, rigidity, step_max, shift_cost, running,
+                 ev):  # pragma: no cover - compiled
+    B, L, A = ideology.shape
+    R = members.shape[1]
+    w = np.empty(R)
+    tmp = np.empty(R)
+    line = np.empty((1, A))
+    desired = np.empty((1, L, A))
+    n = 0
+    for r in range(B):
+        moving = False
+        for i in range(L):
+            moving = moving or who[r, i]
+        if not moving:
+            continue
+        line_row(members, sentiment, r, w, tmp, line[0])
+        _desired_run(line, ideology[r:r + 1], target[r:r + 1], desired)
+        crossed = _shift(who[r:r + 1], desired, ideology[r:r + 1], prestige[r:r + 1], rigidity, step_max,
+                         shift_cost)
+        if running[r]:
+            for i in range(L):
+                for a in range(A):
+                    if crossed[0, i, a]:
+                        n = put(ev, n, i * A + a, r, lg.SHIFT, i, a, 0 if ideology[r, i, a] < 0 else 1)
+    return n
 
 
 @njit(cache=True)
