@@ -225,3 +225,17 @@ def load_raw(
         except ScenarioError as exc:
             raise ScenarioError("--factor", exc.problems) from None
     return validate(raw, where) if overrides else base
+
+
+def load_checked(raw: dict[str, Any], overrides: dict[str, Any], factors_off: tuple[str, ...] | list[str]) -> Scenario:
+    """`load_raw` for changes `load_raw` has already accepted (an experiment's arms, re-built in a
+    worker): applies them and builds the model without repeating the scenario's cross-checks,
+    which cost ten times more than the simulation set-up they guard."""
+    factors = raw.get("factors") or {}
+    out = copy.deepcopy(raw)
+    for path, value in overrides.items():
+        _set(out, path, value)
+    for name in factors_off:
+        for path, value in factors[name]["set"].items():
+            _set(out, path, value)
+    return Scenario.model_validate(out)

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from politburo.loader import load_raw
+from politburo.loader import load_checked, load_raw
 
 # Runs per task: big enough that a task amortises its start-up, small enough to spread over cores.
 TASK_RUNS = 4000
@@ -268,7 +268,7 @@ def _compiled(raw_text: str, where: str, world_text: str, arm: Arm) -> Any:
 
     raw = _base(raw_text)
     sets = {**dict(json.loads(world_text)), **dict(arm.sets)}
-    return compile_scenario(load_raw(where, raw, sets, arm.factors_off))
+    return compile_scenario(load_checked(raw, sets, arm.factors_off))
 
 
 def check_arm(where: str, raw: dict[str, Any], world: dict[str, Any], arm: Arm) -> None:
