@@ -79,6 +79,9 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
     announce = np.zeros((B, L), dtype=np.bool_)
     same = np.zeros((L, L), dtype=np.bool_)
     ok = np.zeros((L, L), dtype=np.bool_)
+    new_m = np.zeros(L, dtype=np.int64)
+    has_ally = np.zeros(L, dtype=np.bool_)
+    direct = np.zeros(L, dtype=np.int64)
     for r in range(B):
         for i in range(L):
             best = -1
@@ -130,10 +133,10 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
             prestige[r, i] = min(max(prestige[r, i] - opportunist * cost, 0.0), 1.5)
             if target[r, i] >= 0:
                 enmity[r, i, target[r, i]] += 1.0 / 12.0
-        new_m = _camp_masks(target[r], allied[r], L)
+        _camp_masks_into(target[r], allied[r], L, has_ally, new_m)
         old_m = old_masks[r]
         # Announce a new coalition under the rival most of its members attack (head of his camp).
-        direct = np.zeros(L, dtype=np.int64)
+        direct[:] = 0
         for i in range(L):
             if target[r, i] >= 0:
                 direct[target[r, i]] += 1
@@ -158,10 +161,17 @@ def _camp_masks(target, allied, L):  # pragma: no cover - compiled
     """Bitmask of the coalition against each leader: those who target him, with allies of
     theirs who fight another member of his camp (only leaders with an ally count)."""
     has_ally = np.zeros(L, dtype=np.bool_)
+    out = np.zeros(L, dtype=np.int64)
+    _camp_masks_into(target, allied, L, has_ally, out)
+    return out
+
+
+@njit(cache=True)
+def _camp_masks_into(target, allied, L, has_ally, out):  # pragma: no cover - compiled
     for i in range(L):
+        has_ally[i] = False
         for k in range(L):
             has_ally[i] = has_ally[i] or allied[i, k]
-    out = np.zeros(L, dtype=np.int64)
     for j in range(L):
         m = 0
         for i in range(L):
@@ -174,4 +184,3 @@ def _camp_masks(target, allied, L):  # pragma: no cover - compiled
             if member:
                 m |= 1 << i
         out[j] = m
-    return out
