@@ -25,65 +25,75 @@ from politburo.engine.state import (
 BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY = range(4)
 
 
-def _mark(st: State, mask: np.ndarray, who: np.ndarray, kind: int) -> None:
-    rows = np.flatnonzero(mask)
-    w = who[rows]
-    if kind < RECANTED:
-        st.last_sanction[rows, w] = st.month
-    first = st.sanctions[rows, w, kind] < 0
-    st.sanctions[rows[first], w[first], kind] = st.month
-
-
 def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer: np.ndarray,
           target: np.ndarray, office: np.ndarray) -> None:
     """Carry out passed motions."""
-    rows = np.arange(st.B)
-    L = spec.L
-    if mask.any():
-        st.cache.clear()
-    m = mask & (motion == lg.REPRIMAND)
-    st.prestige[rows[m], target[m]] -= 0.06
-    m = mask & (motion == lg.REMOVE_OFFICE) & (office >= 0)
-    if m.any():
-        idx, o, pr = rows[m], office[m], proposer[m]
-        top = spec.power("top_party_office")[o]
-        # The top office passes to the proposer in person; any other to a client of his.
-        first = st.office_lost[idx, o] < 0
-        st.office_lost[idx[first], o[first]] = st.month
-        st.holder[idx, o] = np.where(top, pr, -1)
-        st.office_patron[idx, o] = np.where(top, -1, pr)
-        _mark(st, m, target, LOST_OFFICE)
-    m = mask & (motion == lg.REMOVE_BUREAU)
-    st.in_bureau[m, target[m]] = False
-    st.removed[m, target[m]] = True
-    _mark(st, m, target, LEFT_BUREAU)
-    m = mask & (motion == lg.REMOVE_COMMITTEE)
-    _leave_committee(st, m, target, L)
-    m = mask & (motion == lg.EXPEL)
-    if m.any():
-        for o in range(spec.O):
-            strip = m & (st.holder[:, o] == target)
-            st.office_lost[strip & (st.office_lost[:, o] < 0), o] = st.month
-            st.holder[strip, o] = -1
-            st.office_patron[strip, o] = proposer[strip]
-            _mark(st, strip, target, LOST_OFFICE)
-        was_b = m & st.in_bureau[rows, target]
-        st.in_bureau[m, target[m]] = False
-        st.removed[m, target[m]] = True
-        _mark(st, was_b, target, LEFT_BUREAU)
-        _leave_committee(st, m & st.in_committee[rows, target], target, L)
-        st.expelled[m, target[m]] = True
-        st.faction[m, target[m]] = False
-        _mark(st, m, target, EXPELLED)
-    m = mask & (motion == lg.EXILE)
-    st.exiled[m, target[m]] = True
-    _mark(st, m, target, EXILED)
+    if not mask.any():
+        return
+    st.cache.clear()
+    _apply(mask, motion, proposer, target, office, spec.power("top_party_office"), st.prestige, st.office_lost,
+           st.holder, st.office_patron, st.in_bureau, st.removed, st.in_committee, st.committee, st.expelled,
+           st.faction, st.exiled, st.last_sanction, st.sanctions, st.month)
 
 
-def _leave_committee(st: State, m: np.ndarray, target: np.ndarray, L: int) -> None:
-    st.in_committee[m, target[m]] = False
-    st.committee[m, L] += 1  # the seat goes to an uncommitted member
-    _mark(st, m, target, LEFT_COMMITTEE)
+@njit(cache=True)
+def _sanction(last_sanction, sanctions, r, who, kind, month):  # pragma: no cover - compiled
+    if kind < RECANTED:
+        last_sanction[r, who] = month
+    if sanctions[r, who, kind] < 0:
+        sanctions[r, who, kind] = month
+
+
+@njit(cache=True)
+def _apply(mask, motion, proposer, target, office, top_power, prestige, office_lost, holder, office_patron,
+           in_bureau, removed, in_committee, committee, expelled, faction, exiled, last_sanction, sanctions,
+           month):  # pragma: no cover - compiled
+    L = prestige.shape[1]
+    for r in range(mask.shape[0]):
+        if not mask[r]:
+            continue
+        m, j, pr, o = motion[r], target[r], proposer[r], office[r]
+        if m == lg.REPRIMAND:
+            prestige[r, j] -= 0.06
+        elif m == lg.REMOVE_OFFICE:
+            if o >= 0:
+                # The top office passes to the proposer in person; any other to a client of his.
+                if office_lost[r, o] < 0:
+                    office_lost[r, o] = month
+                holder[r, o] = pr if top_power[o] else -1
+                office_patron[r, o] = -1 if top_power[o] else pr
+                _sanction(last_sanction, sanctions, r, j, LOST_OFFICE, month)
+        elif m == lg.REMOVE_BUREAU:
+            in_bureau[r, j] = False
+            removed[r, j] = True
+            _sanction(last_sanction, sanctions, r, j, LEFT_BUREAU, month)
+        elif m == lg.REMOVE_COMMITTEE:
+            in_committee[r, j] = False
+            committee[r, L] += 1  # the seat goes to an uncommitted member
+            _sanction(last_sanction, sanctions, r, j, LEFT_COMMITTEE, month)
+        elif m == lg.EXPEL:
+            for k in range(holder.shape[1]):
+                if holder[r, k] == j:
+                    if office_lost[r, k] < 0:
+                        office_lost[r, k] = month
+                    holder[r, k] = -1
+                    office_patron[r, k] = pr
+                    _sanction(last_sanction, sanctions, r, j, LOST_OFFICE, month)
+            was_b = in_bureau[r, j]
+            in_bureau[r, j] = False
+            removed[r, j] = True
+            if was_b:
+                _sanction(last_sanction, sanctions, r, j, LEFT_BUREAU, month)
+            if in_committee[r, j]:
+                in_committee[r, j] = False
+                committee[r, L] += 1
+                _sanction(last_sanction, sanctions, r, j, LEFT_COMMITTEE, month)
+            expelled[r, j] = True
+            faction[r, j] = False
+            _sanction(last_sanction, sanctions, r, j, EXPELLED, month)
+        elif m == lg.EXILE:
+            exiled[r, j] = True
+            _sanction(last_sanction, sanctions, r, j, EXILED, month)
 
 
 def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray,
