@@ -90,6 +90,8 @@ class Experiment:
     futures: int = 0  # inevitability: futures branched from each saved state
     every: int = 0  # inevitability: months between saved states
     settings: dict[str, Any] = field(default_factory=dict)  # analysis settings (not in the id)
+    _id: tuple[str, str] | None = field(default=None, repr=False, compare=False)
+    _tasks: tuple[str, list[Task]] | None = field(default=None, repr=False, compare=False)
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -106,7 +108,10 @@ class Experiment:
 
     @property
     def id(self) -> str:
-        return digest(self.identity(), 12)
+        key = canonical(self.identity())
+        if self._id is None or self._id[0] != key:
+            self._id = (key, hashlib.sha256(key.encode()).hexdigest()[:12])
+        return self._id[1]
 
     @property
     def runs(self) -> int:
@@ -131,6 +136,9 @@ class Experiment:
         }
 
     def tasks(self) -> list[Task]:
+        exp_id = self.id
+        if self._tasks is not None and self._tasks[0] == exp_id:
+            return self._tasks[1]
         out: list[Task] = []
         n_arms = len(self.arms)
         months = _months(self.raw)
@@ -146,10 +154,11 @@ class Experiment:
             arms = list(range(a0, min(n_arms, a0 + arms_per_task)))
             for r0 in range(0, self.replicates, chunk):
                 r1 = min(self.replicates, r0 + chunk)
-                tid = digest({"experiment": self.id, "arms": arms, "replicates": [r0, r1]}, 16)
-                out.append(Task(self.id, tid, self.where, raw_text, world_text,
+                tid = digest({"experiment": exp_id, "arms": arms, "replicates": [r0, r1]}, 16)
+                out.append(Task(exp_id, tid, self.where, raw_text, world_text,
                                 [(a, self.arms[a]) for a in arms], self.seed, r0, r1,
                                 months, self.futures, self.every))
+        self._tasks = (exp_id, out)
         return out
 
 
