@@ -157,17 +157,9 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
 
 
 @njit(cache=True)
-def _camp_masks(target, allied, L):  # pragma: no cover - compiled
-    """Bitmask of the coalition against each leader: those who target him, with allies of
-    theirs who fight another member of his camp (only leaders with an ally count)."""
-    has_ally = np.zeros(L, dtype=np.bool_)
-    out = np.zeros(L, dtype=np.int64)
-    _camp_masks_into(target, allied, L, has_ally, out)
-    return out
-
-
-@njit(cache=True)
 def _camp_masks_into(target, allied, L, has_ally, out):  # pragma: no cover - compiled
+    """Bitmask of the coalition against each leader (into `out`): those who target him, with allies
+    of theirs who fight another member of his camp (only leaders with an ally count)."""
     for i in range(L):
         has_ally[i] = False
         for k in range(L):

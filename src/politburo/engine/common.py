@@ -49,24 +49,6 @@ def offices_held(spec: Spec, st: State) -> np.ndarray:
     return _cached(st, ("held",), lambda: _onehot(st, st.holder, spec.L).sum(axis=1))
 
 
-def office_weight(spec: Spec, st: State, client: bool) -> np.ndarray:
-    """(B, L) visible weight of the offices each leader holds in person (or through clients)."""
-    from politburo.engine.spec import VISIBLE
-
-    def make() -> np.ndarray:
-        weight = (spec.powers * VISIBLE[None, :]).sum(axis=1)
-        who = st.office_patron if client else st.holder
-        return (_onehot(st, who, spec.L) * weight[None, :, None]).sum(axis=1)
-    return _cached(st, ("weight", client), make)
-
-
-def bloc_sum(values: np.ndarray, owner: np.ndarray, L: int) -> np.ndarray:
-    """(B, L) sum of `values` (B, K) over the columns whose `owner` (B, K) is each leader (-1 none)."""
-    B = values.shape[0]
-    idx = np.where(owner >= 0, owner + np.arange(B)[:, None] * (L + 1), np.arange(B)[:, None] * (L + 1) + L)
-    return np.bincount(idx.ravel(), weights=values.ravel(), minlength=B * (L + 1)).reshape(B, L + 1)[:, :L]
-
-
 def distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Euclidean distance between positions on the ideological axes (last axis)."""
     d = x[..., 0] - y[..., 0]

@@ -12,14 +12,6 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def decay_grounds(spec: Spec, st: State) -> None:
-    """Grounds fade; a faction, or a line far from the party's mood (a 'deviation'), renews them."""
-    from politburo.engine.common import distance, party_line
-
-    deviation = np.maximum(distance(st.ideology, party_line(st)[:, None, :]) - 0.5, 0.0)
-    st.grounds = 0.93 * st.grounds + 0.3 * st.faction + spec.params["deviation"] * deviation
-
-
 def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
     """Attacks on the holder of the top office or his allies count as opposition to the
     leadership and give its defenders grounds for sanctions."""
