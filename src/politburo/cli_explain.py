@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -372,14 +373,29 @@ def _extras(result: dict[str, Any], where: str, raw: dict[str, Any], world: dict
     return extra
 
 
+def _table(title: str, columns: tuple[str, ...], left: int = 1) -> Table:
+    """A compact table: the first `left` columns left-aligned, the rest right-aligned, none wrapped."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for k, col in enumerate(columns):
+        table.add_column(col, justify="left" if k < left else "right", no_wrap=True)
+    return table
+
+
+def _short(date: str | None) -> str:
+    """"November 1929" as "Nov 1929"."""
+    if not date:
+        return "—"
+    month, _, year = date.partition(" ")
+    return f"{month[:3]} {year}"
+
+
 def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
-def _ci(d: dict[str, float], pct: bool = True) -> str:
-    if pct:
-        return f"{d['mean']:+.1%} ± {d['half']:.1%}"
-    return f"{d['mean']:+.3f} ± {d['half']:.3f}"
+def _ci(d: dict[str, float]) -> str:
+    """A probability difference and its 95% half-width, in percentage points."""
+    return f"{100 * d['mean']:+.1f} ± {100 * d['half']:.1f}"
 
 
 def _bar(value: float, scale: float, width: int = 24) -> Text:
@@ -389,6 +405,8 @@ def _bar(value: float, scale: float, width: int = 24) -> Text:
 
 
 def render(result: dict[str, Any]) -> None:
+    if not out.is_terminal:  # piped or captured: do not squeeze the tables into 80 columns
+        out.width = max(out.width, 110)
     kind = result["kind"]
     {"explain": _render_explain, "whatif": _render_whatif, "inevitability": _render_inevitability,
      "claims": _render_claims, "uncertainty": _render_uncertainty}[kind](result)
@@ -406,23 +424,22 @@ def _render_explain(result: dict[str, Any]) -> None:
     _say(out, f"Outcome: {result['text']} — {_pct(result['all_on']['mean'])} in history, "
               f"{_pct(result['all_off']['mean'])} with every factor off")
     out.print()
-    table = Table(title=f"Attribution ({result['level']}): exact Shapley values, 95% intervals", title_justify="left")
-    for col in ("", "Shapley value", "share of advantage", "", "remove from history", "add to all-off"):
-        table.add_column(col, justify="left" if col in ("",) else "right")
+    table = _table(f"Attribution ({result['level']}): exact Shapley values, 95% intervals",
+                   ("", "Shapley", "share", "", "remove", "add"))
     scale = max(abs(p["shapley"]["mean"]) for p in result["players"]) or 1.0
     for pid in result["ranking"]:
         p = next(x for x in result["players"] if x["id"] == pid)
         share = p.get("share")
-        s = f"{share['mean']:.0%} [{share['low']:.0%}, {share['high']:.0%}]" if share else "—"
-        table.add_row(p["label"], _ci(p["shapley"]), s, _bar(p["shapley"]["mean"], scale),
+        s = f"{share['mean']:.0%} ({100 * share['low']:.0f}–{100 * share['high']:.0f})" if share else "—"
+        table.add_row(p["label"], _ci(p["shapley"]), s, _bar(p["shapley"]["mean"], scale, 8),
                       _ci(p["remove_from_history"]), _ci(p["add_to_all_off"]))
     out.print(table)
+    _say(out, "In percentage points. share: of the advantage over the all-off world (95% interval); "
+              "remove: the effect of switching only this off; add: of switching only this on in the all-off world")
     if result.get("coalitions"):
-        t2 = Table(title="Every coalition of groups", title_justify="left")
-        t2.add_column("arm")
-        t2.add_column("rate", justify="right")
+        t2 = _table("Every coalition of groups", ("arm", "chance"))
         for c in result["coalitions"]:
-            t2.add_row(c["arm"], f"{c['rate']['mean']:.1%} ± {c['rate']['half']:.1%}")
+            t2.add_row(c["arm"], f"{c['rate']['mean']:.1%} ± {100 * c['rate']['half']:.1f}")
         out.print(t2)
     _say(out, f"Shapley values sum exactly to the all-on minus all-off difference in every replicate: "
               f"{'yes' if result['exact'] else 'NO'}")
@@ -437,9 +454,8 @@ def _render_uncertainty(result: dict[str, Any]) -> None:
     _say(out, f"Parameter uncertainty: {result['draws']} draws from the priors, {result['replicates']:,} "
               f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
               f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
-    table = Table(title="Attribution over parameter draws (median and 90% band)", title_justify="left")
-    for col in ("", "Shapley median", "90% band", "share median", "main reason in"):
-        table.add_column(col, justify="left" if not col else "right")
+    table = _table("Attribution over parameter draws (median and 90% band)",
+                   ("", "Shapley median", "90% band", "share median", "main reason in"))
     for p in result["players"]:
         sh = p["share"]
         table.add_row(p["label"], f"{p['shapley']['median']:+.3f}",
@@ -456,21 +472,24 @@ def _render_whatif(result: dict[str, Any]) -> None:
     _header(result)
     _say(out, f"Counterfactual: {result['counterfactual']['label']}")
     out.print()
-    table = Table(title="Chance to win, paired under common random numbers", title_justify="left")
-    for col in ("", "history", "counterfactual", "difference (95%)", "", "median victory (hist → cf)"):
-        table.add_column(col, justify="left" if col in ("", "median victory (hist → cf)") else "right")
+    table = _table("Chance to win, paired under common random numbers",
+                   ("", "history", "counterf.", "diff. (pts)", "", "median victory"))
+    never: list[str] = []
     for row in result["leaders"]:
         d = row["difference"]
+        if row.get("id") is not None and row["baseline"]["mean"] == 0 and row["counterfactual"]["mean"] == 0:
+            never.append(row["name"])
+            continue
         med = ""
         if row.get("id") is not None:
-            med = f"{row.get('median_victory_baseline') or '—'} → {row.get('median_victory_counterfactual') or '—'}"
+            med = f"{_short(row.get('median_victory_baseline'))} → {_short(row.get('median_victory_counterfactual'))}"
         table.add_row(row["name"], _pct(row["baseline"]["mean"]), _pct(row["counterfactual"]["mean"]),
-                      _ci(d), _bar(d["mean"], 0.5), med)
+                      _ci(d), _bar(d["mean"], 0.5, 10), med)
     out.print(table)
+    if never:
+        _say(out, f"Never win in either arm: {', '.join(never)}")
     if result["victory_years"]:
-        t2 = Table(title="Year of victory (share of runs)", title_justify="left")
-        for col in ("year", "history", "counterfactual"):
-            t2.add_column(col, justify="right")
+        t2 = _table("Year of victory (share of runs)", ("year", "history", "counterfactual"))
         for y in result["victory_years"]:
             t2.add_row(str(y["year"]), _pct(y["baseline"]), _pct(y["counterfactual"]))
         out.print(t2)
@@ -483,14 +502,13 @@ def _render_inevitability(result: dict[str, Any]) -> None:
     _say(out, f"Outcome: {result['text']} ({_pct(result['final']['mean'])} of runs); "
               f"{result['futures']} fresh futures from every {result['every']}-month saved state")
     out.print()
-    table = Table(title="Chance of the outcome given the state at each month", title_justify="left")
-    for col in ("month", "all runs", "runs where it happened", "", "p10–p90", "runs where it did not"):
-        table.add_column(col, justify="left" if col in ("month", "") else "right")
+    table = _table("Chance of the outcome given the state at each month",
+                   ("month", "all runs", "where it happened", "", "p10–p90", "where it did not"))
     for c in result["curve"]:
         g = c.get("given_outcome")
         o = c.get("given_other")
         table.add_row(c["date"], _pct(c["probability"]["mean"]), _pct(g["mean"]) if g else "—",
-                      _bar(g["mean"] if g else 0.0, 1.0, 20), f"{g['p10']:.0%}–{g['p90']:.0%}" if g else "—",
+                      _bar(g["mean"] if g else 0.0, 1.0, 12), f"{g['p10']:.0%}–{g['p90']:.0%}" if g else "—",
                       _pct(o["mean"]) if o else "—")
     out.print(table)
     out.print()
