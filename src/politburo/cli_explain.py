@@ -455,11 +455,11 @@ def _render_uncertainty(result: dict[str, Any]) -> None:
               f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
               f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
     table = _table("Attribution over parameter draws (median and 90% band)",
-                   ("", "Shapley median", "90% band", "share median", "main reason in"))
+                   ("", "Shapley median (pts)", "90% band", "share median", "main reason in"))
     for p in result["players"]:
         sh = p["share"]
-        table.add_row(p["label"], f"{p['shapley']['median']:+.3f}",
-                      f"{p['shapley']['p5']:+.3f} to {p['shapley']['p95']:+.3f}",
+        table.add_row(p["label"], f"{100 * p['shapley']['median']:+.1f}",
+                      f"{100 * p['shapley']['p5']:+.1f} to {100 * p['shapley']['p95']:+.1f}",
                       f"{sh['median']:.0%}" if sh["median"] is not None else "—", f"{p['main_reason_in']:.0%}")
     out.print(table)
     if result.get("sensitivity"):

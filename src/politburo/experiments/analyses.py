@@ -25,6 +25,7 @@ from politburo.schema import month_index
 
 GROUP_LABELS = {"position": "position", "rivals_errors": "rivals' errors", "ideology": "ideology"}
 LEVELS = ("groups", "factors")
+MIN_DRAWS_FOR_SENSITIVITY = 10
 
 
 def _date(raw: dict[str, Any], month: int) -> str:
@@ -388,6 +389,8 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
             sens.append({"parameter": key.removeprefix("parameters."),
                          "rank_correlation": _spearman(x, phis[:, lead])})
         sens.sort(key=lambda s: -abs(s["rank_correlation"]))
+        if draws < MIN_DRAWS_FOR_SENSITIVITY:  # rank correlations over a handful of draws mean nothing
+            sens = []
         on = np.array([p[2] for p in per])
         out = {"kind": "uncertainty", "experiment": exp.id, "scenario": exp.raw["scenario"]["name"],
                "seed": exp.seed, "replicates": exp.replicates, "draws": draws, "runs": exp.runs, "level": level,
@@ -399,8 +402,8 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
         top_param = sens[0] if sens else None
         out["verdict"] = (
             f"Over {draws} parameter draws from their priors, {lr['label']} is the main reason in "
-            f"{lr['main_reason_in']:.0%} of them (median Shapley value {lr['shapley']['median']:+.2f}, 90% band "
-            f"{lr['shapley']['p5']:+.2f} to {lr['shapley']['p95']:+.2f})"
+            f"{lr['main_reason_in']:.0%} of them (median Shapley value {100 * lr['shapley']['median']:+.1f} points, "
+            f"90% band {100 * lr['shapley']['p5']:+.1f} to {100 * lr['shapley']['p95']:+.1f})"
             + (f"; its size depends most on {top_param['parameter']} (rank correlation "
                f"{top_param['rank_correlation']:+.2f})." if top_param else "."))
         return out
