@@ -96,7 +96,7 @@ class DaskBackend(Backend):
         root = str(store.root.resolve())
         futures = [self.client.submit(run_task, t, root, key=f"politburo-{t.experiment}-{t.id}", pure=False,
                                       retries=3) for t in tasks]
-        for fut in as_completed(futures):
+        for fut in as_completed(futures, loop=self.client.loop):  # the client is not the default one
             progress(fut.result())
             fut.release()
 
