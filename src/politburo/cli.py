@@ -419,21 +419,29 @@ def fidelity_cmd(
 
 
 @app.command()
-def scenarios() -> None:
+def scenarios(as_json: JsonOpt = False) -> None:
     """List the built-in scenarios (exit 2 if one of them does not load)."""
     table = Table(title="Built-in scenarios", title_justify="left")
     table.add_column("Name", no_wrap=True)
     table.add_column("Title")
     table.add_column("Description")
     broken: list[ScenarioError] = []
+    listed: list[dict[str, Any]] = []
     for name in builtin_names():
         try:
-            meta = _load(name).scenario
+            sc = _load(name)
         except ScenarioError as exc:
             broken.append(ScenarioError(name, exc.problems))
             continue
+        meta = sc.scenario
+        listed.append({"name": name, "title": meta.title, "description": meta.description,
+                       "start": meta.start, "end": meta.end, "leaders": [x.id for x in sc.leaders],
+                       "factors": {k: {"group": f.group, "description": f.description} for k, f in sc.factors.items()}})
         table.add_row(_cell(name), _cell(meta.title), _cell(meta.description))
-    out.print(table)
+    if as_json:
+        _print_json(listed)
+    else:
+        out.print(table)
     for error in broken:
         for problem in error.problems:
             _say(err, f"politburo: {error.where}: {problem}")
@@ -444,6 +452,7 @@ def scenarios() -> None:
 @app.command()
 def check(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The scenario TOML file to validate.")],
+    as_json: JsonOpt = False,
 ) -> None:
     """Validate a scenario file and list every problem with its key path."""
     problems: list[str] = []
@@ -461,11 +470,16 @@ def check(
                 _load(file, factors_off=[name])
             except ScenarioError as exc:
                 problems.extend(f"factors.{name}: switched off: {p}" for p in exc.problems)
+    if as_json:
+        _print_json({"file": file, "valid": not problems, "problems": problems})
     if problems:
-        for problem in problems:
-            _say(err, f"{file}: {problem}")
+        if not as_json:
+            for problem in problems:
+                _say(err, f"{file}: {problem}")
         raise typer.Exit(2)
     assert sc is not None
+    if as_json:
+        return
     _say(out, f"{file}: ok ({len(sc.leaders)} leaders, {len(sc.regions)} regions, "
               f"{len(sc.events)} events, {len(sc.factors)} factors)")
 
