@@ -137,9 +137,12 @@ class _RateColumn(ProgressColumn):
 
     def render(self, task: Task) -> Text:
         elapsed = task.finished_time if task.finished else task.elapsed
-        if not elapsed or not task.completed:
+        done_now = task.completed - task.fields.get("reused", 0)
+        if not done_now and task.total is not None and task.completed >= task.total:
+            return Text("all reused from the store", style="progress.data.speed")
+        if not elapsed or not done_now:
             return Text("? runs/s", style="progress.data.speed")
-        rate = task.completed / elapsed
+        rate = done_now / elapsed
         if task.finished:
             return Text(f"{rate:,.0f} runs/s, done in {elapsed:.1f}s", style="progress.data.speed")
         left = (task.total or 0) - task.completed
@@ -147,12 +150,13 @@ class _RateColumn(ProgressColumn):
 
 
 @contextmanager
-def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr; yields the callback the library calls with each batch's size."""
+def _progress(total: int, label: str, reused: int = 0) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr; yields the callback the library calls with each batch's size.
+    `reused` runs (found in a results store) start the bar and do not count toward the rate."""
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
                _RateColumn())
     with Progress(*columns, console=err) as progress:
-        task = progress.add_task(label, total=total)
+        task = progress.add_task(label, total=total, completed=reused, reused=reused)
         yield lambda n: progress.advance(task, n)
 
 

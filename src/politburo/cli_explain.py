@@ -30,7 +30,7 @@ from politburo.cli import (
     out,
 )
 from politburo.experiments import analyses as an
-from politburo.experiments.backends import Backend, make_backend
+from politburo.experiments.backends import Backend, make_backend, runs_done
 from politburo.experiments.claims import build_claims, read_claims, summarise_claims
 from politburo.experiments.outcomes import default_target, parse_outcome
 from politburo.experiments.plan import Experiment
@@ -111,7 +111,7 @@ def _backend(name: str, scheduler: str | None, workers: str | None) -> Iterator[
 
 def _execute(exp: Experiment, store: Store, backend: Backend,
              summarise: Callable[[Experiment, Store], dict[str, Any]], label: str) -> dict[str, Any]:
-    with _progress(exp.runs, f"{label} {exp.id}") as advance:
+    with _progress(exp.runs, f"{label} {exp.id}", runs_done(exp, store)) as advance:
         return an.run(exp, store, backend, summarise, advance)
 
 

@@ -118,19 +118,22 @@ def make_backend(name: str, scheduler: str | None, workers: int | None) -> Backe
     return Backend(workers)
 
 
+def runs_done(exp: Experiment, store: Store) -> int:
+    """Runs of the experiment already in the store (from an earlier, perhaps interrupted, run)."""
+    done = store.done(exp.id)
+    return sum(t.runs for t in exp.tasks() if t.id in done)
+
+
 def execute(exp: Experiment, store: Store, backend: Backend,
             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """Run the experiment's unfinished tasks; returns its manifest. Tasks done before (by an
-    earlier, perhaps interrupted, run) are reused."""
+    earlier, perhaps interrupted, run) are reused; `progress` hears of the runs done now."""
     manifest = exp.manifest()
     store.begin(manifest)
     tasks = exp.tasks()
     done = store.done(exp.id)
     todo = [t for t in tasks if t.id not in done]
     report = progress or (lambda n: None)
-    already = sum(t.runs for t in tasks if t.id in done)
-    if already:
-        report(already)
     if todo:
         backend.run(todo, store, report)
     missing = [t.id for t in tasks if not Path(store.task_path(exp.id, t.id)).exists()]
