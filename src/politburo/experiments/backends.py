@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from politburo.experiments.store import Store, write_table
 from politburo.loader import ScenarioError
 
 BACKENDS = ("local", "dask")
+LOCAL_RETRIES = 3  # fresh pools after a local worker dies
 
 
 def run_task(task: Task, store_root: str) -> int:
@@ -54,18 +56,34 @@ class Backend:
             for task in tasks:
                 progress(run_task(task, root))
             return
+        queue = list(tasks)
+        for attempt in range(LOCAL_RETRIES + 1):
+            try:
+                self._pool(queue, root, progress)
+                return
+            except BrokenProcessPool:
+                # A worker died (killed, out of memory): finished tasks are on disk; run the rest
+                # again in a fresh pool.
+                if attempt == LOCAL_RETRIES:
+                    raise
+                queue = [t for t in queue if not store.task_path(t.experiment, t.id).exists()]
+
+    def _pool(self, queue: list[Task], root: str, progress: Callable[[int], None]) -> None:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(tasks)), mp_context=ctx) as pool:
-            pending: set[Future[int]] = set()
-            queue = list(tasks)
+        with ProcessPoolExecutor(max_workers=min(self.workers, len(queue)), mp_context=ctx) as pool:
+            pending: dict[Future[int], Task] = {}
+            todo = list(queue)
             # Keep a few tasks queued per worker: large plans are not all pickled at once.
             limit = 2 * self.workers
-            while queue or pending:
-                while queue and len(pending) < limit:
-                    pending.add(pool.submit(run_task, queue.pop(0), root))
-                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+            while todo or pending:
+                while todo and len(pending) < limit:
+                    task = todo.pop(0)
+                    pending[pool.submit(run_task, task, root)] = task
+                finished, _ = wait(set(pending), return_when=FIRST_COMPLETED)
                 for fut in finished:
-                    progress(fut.result())
+                    runs = fut.result()
+                    queue.remove(pending.pop(fut))
+                    progress(runs)
 
     def close(self) -> None:
         pass
