@@ -57,7 +57,9 @@ class Log:
         runs = np.flatnonzero(mask)
         if runs.size == 0:
             return
-        cols = [np.broadcast_to(np.asarray(a), mask.shape)[runs]
+        shape = mask.shape
+        cols = [a[runs] if isinstance(a, np.ndarray) and a.shape == shape
+                else np.broadcast_to(np.asarray(a), shape)[runs]
                 for a in (motion, proposer, target, yes, no, abstain, passed, office)]
         n = runs.size
         self.votes.append((runs, np.full(n, month), np.full(n, body), *cols, np.full(n, self._seq())))

@@ -54,21 +54,90 @@ def _next_rung(holder, weight, in_bureau, in_committee, expelled, exiled, submit
     return rung, best
 
 
-def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
-    perceives the committee (clients of a patron he underrates look uncommitted to him)."""
+def _estimate_inputs(spec: Spec, st: State) -> tuple:
+    """The arguments of `_estimate` after (cand, rung, office): the state as the leaders see it."""
     p = spec.params
     size = float(spec.committee_size[min(st.month, spec.months - 1)])
     standing = st.prestige + 0.5 * st.heir
     fit = distance(st.ideology, party_line(st)[:, None, :])
     top = spec.power("top_party_office")
-    return _estimate(cand, rung, office, st.allied, st.target, st.submitted, st.committee, st.insight,
-                     st.in_committee & ~st.expelled, standing, fit, st.grounds,
-                     st.faction, charging(spec, st), holds(spec, st, "army").astype(np.float64),
-                     st.doc_force, spec.doc_removal, top, size,
-                     np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
-                               p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
-                               p["removal_push"], p["bandwagon"], p["bloc_discipline"], p["supermajority"]]))
+    return (st.allied, st.target, st.submitted, st.committee, st.insight,
+            st.in_committee & ~st.expelled, standing, fit, st.grounds,
+            st.faction, charging(spec, st), holds(spec, st, "army").astype(np.float64),
+            st.doc_force, spec.doc_removal, top, size,
+            np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
+                      p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
+                      p["removal_push"], p["bandwagon"], p["bloc_discipline"], p["supermajority"]]))
+
+
+def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
+    perceives the committee (clients of a patron he underrates look uncommitted to him)."""
+    return _estimate(cand, rung, office, *_estimate_inputs(spec, st))
+
+
+@njit(cache=True)
+def _motion_choice(th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
+                   e_allied, e_target, submitted, committee, insight, member, standing, fit, e_grounds, e_faction,
+                   charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
+    """Each leader's best motion at a meeting: the candidate (his coalition's target, or the
+    most threatening rival attacking him who has given grounds) and its utility (-inf none)."""
+    B, L = target.shape
+    open_ = np.zeros((B, L), dtype=np.bool_)
+    for r in range(B):
+        for j in range(L):
+            o = rung[r, j] >= 0 and not since[r, j] < pause
+            if rung[r, j] == lg.EXPEL and not (faction[r, j] and ban):
+                o = False
+            open_[r, j] = o
+    rel = np.empty((B, L, L))
+    hostile = np.zeros((B, L, L), dtype=np.bool_)
+    own_cand = np.full((B, L), -1, dtype=np.int64)
+    h_cand = np.full((B, L), -1, dtype=np.int64)
+    for r in range(B):
+        for i in range(L):
+            m = 0.0
+            first = True
+            for j in range(L):
+                v = th[r, i, j] if np.isfinite(th[r, i, j]) else 0.0
+                if first or v > m:
+                    m = v
+                    first = False
+            m = max(m, 1e-9)
+            best = -1.0
+            bj = 0
+            for j in range(L):
+                v = th[r, i, j] if np.isfinite(th[r, i, j]) else 0.0
+                rel[r, i, j] = v / m
+                h = (target[r, j] == i and (grounds[r, j] > 0.5 or faction[r, j]) and j != i
+                     and not allied[r, i, j])
+                hostile[r, i, j] = h
+                score = rel[r, i, j] if h and open_[r, j] else -1.0
+                if j == 0 or score > best:
+                    best = score
+                    bj = j
+            if best >= 0:
+                h_cand[r, i] = bj
+            ti = target[r, i]
+            if ti >= 0 and open_[r, ti]:
+                own_cand[r, i] = ti
+    target_of = np.full((B, L), -1, dtype=np.int64)
+    best_u = np.full((B, L), -np.inf)
+    for k in range(2):
+        cand = own_cand if k == 0 else h_cand
+        pe = _estimate(cand, rung, office, e_allied, e_target, submitted, committee, insight, member, standing,
+                       fit, e_grounds, e_faction, charging, army, doc_force, doc_removal, top, size, w)
+        for r in range(B):
+            for i in range(L):
+                c = cand[r, i]
+                if c < 0:
+                    continue
+                value = rel[r, i, c] + (1.0 if hostile[r, i, c] else 0.0)
+                um = ambition[i] * (pe[r, i] - threshold) * 3.0 * value
+                if um > best_u[r, i]:
+                    target_of[r, i] = c
+                    best_u[r, i] = um
+    return target_of, best_u
 
 
 @njit(cache=True)
@@ -141,7 +210,6 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     amb, cau = spec.ambition[None, :], spec.caution[None, :]
     active = running[:, None] & ~st.submitted
     free = active & ~st.expelled
-    rows = np.arange(st.B)
     size = float(spec.committee_size[min(t, spec.months - 1)])
     U, losing = _utilities(
         st.target, st.allied, st.committee, st.insight, holds(spec, st, "press"),
@@ -163,29 +231,10 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
         rung, office = next_rung(spec, st)
         # Candidates: his coalition's target, and the most threatening rival attacking him
         # who has given grounds (polemics, a faction).
-        paused = (t - st.last_sanction) < p["ladder_pause"]
-        open_ = (rung >= 0) & ~paused
-        open_ &= ~((rung == lg.EXPEL) & ~(st.faction & (p["faction_ban"] > 0)))
-        eye = np.eye(L, dtype=bool)[None]
-        hostile = ((st.target[:, None, :] == np.arange(L)[None, :, None])
-                   & ((st.grounds > 0.5) | st.faction)[:, None, :] & ~eye & ~st.allied)
-        thr = np.where(np.isfinite(th), th, 0.0)
-        rel = thr / np.maximum(thr.max(axis=2, keepdims=True), 1e-9)
-        h_score = np.where(hostile & open_[:, None, :], rel, -1.0)
-        h_best = h_score.argmax(axis=2)
-        h_cand = np.where(h_score.max(axis=2) >= 0, h_best, -1)
-        tc = np.maximum(st.target, 0)
-        own_ok = (st.target >= 0) & open_[rows[:, None], tc]
-        own_cand = np.where(own_ok, st.target, -1)
-        best_u = np.full((st.B, L), -np.inf)
-        for cand in (own_cand, h_cand):
-            pe = estimate(spec, st, rung, office, cand)
-            c = np.maximum(cand, 0)
-            value = rel[rows[:, None], np.arange(L)[None, :], c] + hostile[rows[:, None], np.arange(L)[None, :], c]
-            um = np.where(cand >= 0, amb * (pe - p["motion_threshold"]) * 3.0 * value, -np.inf)
-            better = um > best_u
-            target_of = np.where(better, cand, target_of)
-            best_u = np.where(better, um, best_u)
+        target_of, best_u = _motion_choice(
+            th, st.target, st.grounds, st.faction, st.allied, rung, office, t - st.last_sanction,
+            p["ladder_pause"], p["faction_ban"] > 0, spec.ambition, p["motion_threshold"],
+            *_estimate_inputs(spec, st))
         U[:, :, MOTION] = np.where(free, best_u, -np.inf)
         target_of = np.where(np.isfinite(U[:, :, MOTION]), target_of, -1)
     action = _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t))

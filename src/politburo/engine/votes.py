@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from politburo.engine.common import controls, distance, holds, party_line
+from politburo.engine.common import controls, dist_row, holds, party_line
 from politburo.engine.log import REMOVE_BUREAU, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_normal
 from politburo.engine.spec import Spec
@@ -61,30 +61,44 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
     deviation from the members' mood, the severity of the rung (doubled for the top office),
     the grounds the target has given, a factionalism charge under the ban, fear of a Bonaparte,
     and a published document asking for this removal."""
+    return _lean_rows(spec, st, proposer, target, motion, office, np.ones(proposer.shape[0], dtype=np.bool_))
+
+
+def _lean_rows(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
+               office: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """`lean` for the runs in `mask` (the others are left undefined)."""
     p = spec.params
-    standing = st.prestige + 0.5 * st.heir
-    fit = distance(st.ideology, party_line(st)[:, None, :])
-    return _lean(proposer, target, motion, office, standing, fit, st.grounds, st.faction,
-                 charging(spec, st), holds(spec, st, "army"), st.doc_force, spec.doc_removal, spec.power("top_party_office"),
-                 np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
-                           p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]]))
+    return _lean_fused(mask, proposer, target, motion, office, st.prestige, st.heir, st.ideology, party_line(st),
+                       st.grounds, st.faction, st.allied, controls(spec, st, "control"), holds(spec, st, "army"),
+                       st.doc_force, spec.doc_removal, spec.power("top_party_office"),
+                       np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
+                                 p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
+                                 p["removal_push"]]))
 
 
 @njit(cache=True)
-def _lean(proposer, target, motion, office, standing, fit, grounds, faction, charging, army, doc_force,
-          doc_removal, top, w):  # pragma: no cover - compiled
+def _lean_fused(mask, proposer, target, motion, office, prestige, heir, ideology, line, grounds, faction, allied,
+                ctrl, army, doc_force, doc_removal, top, w):  # pragma: no cover - compiled
+    """The logit of `lean`, run by run, with the standing, fit to the line and charging computed in place."""
     B = proposer.shape[0]
-    out = np.empty(B)
+    L = prestige.shape[1]
+    out = np.zeros(B)
     for r in range(B):
+        if not mask[r]:
+            continue
         i, j, m, o = proposer[r], target[r], motion[r], office[r]
-        x = w[0] * (standing[r, i] - standing[r, j])
-        x += ideology_lean_scalar(w[1], fit[r, i], fit[r, j])
+        x = w[0] * ((prestige[r, i] + 0.5 * heir[r, i]) - (prestige[r, j] + 0.5 * heir[r, j]))
+        x += ideology_lean_scalar(w[1], dist_row(ideology[r, i], line[r]), dist_row(ideology[r, j], line[r]))
         x -= w[2] * RUNG[m]
         if o >= 0 and top[o]:
             x -= 2.0 * w[2]
         x += w[3] * (min(grounds[r, j], 2.0) - 1.0)
         if faction[r, j]:
-            charge = w[4] if charging[r, i] else 0.5 * w[4]  # the control commission brings charges
+            charging = ctrl[r, i]
+            for k in range(L):
+                if allied[r, i, k] and ctrl[r, k]:
+                    charging = True
+            charge = w[4] if charging else 0.5 * w[4]  # the control commission brings charges
             x += charge if m >= REMOVE_BUREAU else 0.5 * charge
         if army[r, j]:
             x += 0.5 * w[5]
@@ -119,9 +133,13 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
     p = spec.params
     blocs, seated = members(spec, st, body, delegates)
     s = stance(st, proposer, target) if stance_x is None else stance_x
-    x = lean(spec, st, proposer, target, motion, office) if lean_x is None else lean_x
-    need = np.broadcast_to(np.asarray(needed, dtype=np.float64), mask.shape)
-    return _tally(mask, blocs, seated, s.astype(np.float64), x.astype(np.float64), need, rng.reps,
+    x = _lean_rows(spec, st, proposer, target, motion, office, mask) if lean_x is None else lean_x
+    if isinstance(needed, np.ndarray) and needed.shape == mask.shape and needed.dtype == np.float64:
+        need = needed
+    else:
+        need = np.broadcast_to(np.asarray(needed, dtype=np.float64), mask.shape)
+    return _tally(mask, blocs, seated, np.asarray(s, dtype=np.float64), np.asarray(x, dtype=np.float64), need,
+                  rng.reps,
                   rng.key("vote_mood", st.month, sub), rng.key("vote", st.month, sub),
                   p["vote_noise"], p["bandwagon"], p["bloc_discipline"])
 
