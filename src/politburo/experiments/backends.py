@@ -15,7 +15,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from politburo.experiments.plan import Experiment, Task
+from politburo.experiments.plan import Experiment, Task, engine_version
 from politburo.experiments.store import Store, write_table
 from politburo.loader import ScenarioError
 
@@ -23,10 +23,19 @@ BACKENDS = ("local", "dask")
 LOCAL_RETRIES = 3  # fresh pools after a local worker dies
 
 
+class EngineMismatch(RuntimeError):
+    """A worker's engine differs from the one the experiment was planned with."""
+
+
 def run_task(task: Task, store_root: str) -> int:
     """Run one task and store its table; returns the number of runs it stands for."""
     store = Store(store_root)
     path = store.task_path(task.experiment, task.id)
+    if task.engine and task.engine != engine_version():
+        # A long-running worker that imported another engine would store results under an id
+        # that promises this one.
+        raise EngineMismatch(f"a worker runs politburo engine {engine_version()}, the experiment needs "
+                             f"{task.engine}: restart the workers")
     if not path.exists():
         table = task.compute()
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,7 +101,7 @@ class Backend:
 class DaskBackend(Backend):
     name = "dask"
 
-    def __init__(self, scheduler: str, timeout: float = 10.0):
+    def __init__(self, scheduler: str, timeout: float = 5.0):
         try:
             from distributed import Client
         except ImportError:
@@ -115,7 +124,10 @@ class DaskBackend(Backend):
         futures = [self.client.submit(run_task, t, root, key=f"politburo-{t.experiment}-{t.id}", pure=False,
                                       retries=3) for t in tasks]
         for fut in as_completed(futures, loop=self.client.loop):  # the client is not the default one
-            progress(fut.result())
+            try:
+                progress(fut.result())
+            except EngineMismatch as exc:
+                raise ScenarioError("--scheduler", [str(exc)]) from None
             fut.release()
 
     def close(self) -> None:

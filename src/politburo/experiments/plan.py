@@ -157,7 +157,7 @@ class Experiment:
                 tid = digest({"experiment": exp_id, "arms": arms, "replicates": [r0, r1]}, 16)
                 out.append(Task(exp_id, tid, self.where, raw_text, world_text,
                                 [(a, self.arms[a]) for a in arms], self.seed, r0, r1,
-                                months, self.futures, self.every))
+                                months, self.futures, self.every, engine_version()))
         self._tasks = (exp_id, out)
         return out
 
@@ -192,6 +192,7 @@ class Task:
     months: int
     futures: int = 0
     every: int = 0
+    engine: str = ""  # the engine version the experiment's id was computed with
 
     @property
     def runs(self) -> int:
