@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numba import njit
 
 # Event kinds (a0..a2 meanings in brackets).
 (FOUNDER_DEATH, FUNERAL, COALITION, POLEMIC, FACTION, RECANT, READMIT, PUBLISH, SUPPRESS,
@@ -40,17 +41,9 @@ class Log:
         order of the groups; a group gets one sequence number, as that call would."""
         if n == 0:
             return
-        r = rec[:n]
-        order = np.argsort(r[:, 0], kind="stable")
-        r = r[order]
-        g = r[:, 0]
-        new = np.empty(n, dtype=bool)
-        new[0] = True
-        np.not_equal(g[1:], g[:-1], out=new[1:])
-        seq = self.count + np.cumsum(new)
-        self.count = int(seq[-1])
-        self.events.append((r[:, 1].copy(), np.full(n, month), r[:, 2].copy(), r[:, 3].copy(), r[:, 4].copy(),
-                            r[:, 5].copy(), seq))
+        cols = _event_block(rec, n, month, self.count)
+        self.count = int(cols[6][n - 1])
+        self.events.append(cols)
 
     def vote(self, month: int, mask: np.ndarray, body: int, motion, proposer, target, yes, no,
              abstain, passed, office=-1) -> None:
@@ -82,3 +75,41 @@ class Log:
         cols = self._columns(self.votes, ("run", "month", "body", "motion", "proposer", "target",
                                           "yes", "no", "abstain", "passed", "office", "seq"))
         return cols if seq else {k: v for k, v in cols.items() if k != "seq"}
+
+
+@njit(cache=True)
+def _event_block(rec, n, month, count):  # pragma: no cover - compiled
+    """The columns of `Log.event_block`: rows stably sorted by group (a counting sort), each
+    group numbered in turn after `count`."""
+    top = 0
+    for k in range(n):
+        top = max(top, rec[k, 0])
+    starts = np.zeros(top + 2, dtype=np.int64)
+    for k in range(n):
+        starts[rec[k, 0] + 1] += 1
+    for g in range(top + 1):
+        starts[g + 1] += starts[g]
+    runs = np.empty(n, dtype=np.int64)
+    months = np.full(n, month, dtype=np.int64)
+    kinds = np.empty(n, dtype=np.int64)
+    a0 = np.empty(n, dtype=np.int64)
+    a1 = np.empty(n, dtype=np.int64)
+    a2 = np.empty(n, dtype=np.int64)
+    seq = np.empty(n, dtype=np.int64)
+    group = np.empty(n, dtype=np.int64)
+    for k in range(n):
+        g = rec[k, 0]
+        q = starts[g]
+        starts[g] = q + 1
+        group[q] = g
+        runs[q] = rec[k, 1]
+        kinds[q] = rec[k, 2]
+        a0[q] = rec[k, 3]
+        a1[q] = rec[k, 4]
+        a2[q] = rec[k, 5]
+    c = count
+    for q in range(n):
+        if q == 0 or group[q] != group[q - 1]:
+            c += 1
+        seq[q] = c
+    return runs, months, kinds, a0, a1, a2, seq

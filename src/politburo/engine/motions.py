@@ -104,37 +104,24 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     t = st.month
     kind = int(spec.meeting[t])
     p = spec.params
-    rows = np.arange(st.B)
     delegates = bodies.congress_delegates(spec, st, spec.delegates[t]) if kind & CONGRESS else None
     conf = (bodies.congress_delegates(spec, st, spec.conference_delegates[t])
             if kind & CONFERENCE and not kind & (PLENUM | CONGRESS) else None)
     order = np.argsort(-spec.ambition, kind="stable")
     rung, office = next_rung(spec, st)
     for i in order:
-        j = motion_target[:, i]
-        want = (j >= 0) & running & ~st.expelled[:, i]
-        if not want.any():
+        n_want = np.zeros(4, dtype=np.int64)
+        j, motion, off, want, body, needed = _motion_setup(
+            motion_target[:, i], running, st.expelled[:, i], rung, office, st.month, st.last_sanction,
+            p["ladder_pause"], st.in_committee, bool(kind & CONGRESS), bool(kind & PLENUM), p["supermajority"],
+            n_want)
+        if not n_want.any():
             continue
-        j = np.maximum(j, 0)
-        motion = rung[rows, j]
-        off = office[rows, j]
-        want &= (motion >= 0) & (st.month - st.last_sanction[rows, j] >= p["ladder_pause"])
         proposer = np.full(st.B, i)
-        in_c = st.in_committee[rows, j]
-        if kind & CONGRESS:
-            body = np.where((motion >= lg.REMOVE_COMMITTEE) & (motion <= lg.EXPEL), CONGRESS_BODY, COMMITTEE)
-        elif kind & PLENUM:
-            body = np.full(st.B, COMMITTEE)
-        else:
-            body = np.full(st.B, CONFERENCE_BODY)
-            motion = np.where(want, lg.REPRIMAND, motion)
-        body = np.where(motion == lg.EXILE, BUREAU, body)
-        super_ = (((motion == lg.REMOVE_COMMITTEE) | (motion == lg.EXPEL)) & in_c & (body == COMMITTEE))
-        needed = np.where(super_, p["supermajority"], 0.5)
         for b in (BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY):
-            m = want & (body == b)
-            if not m.any():
+            if not n_want[b]:
                 continue
+            m = want & (body == b)
             dl = delegates if b == CONGRESS_BODY else conf
             y, n, a, passed = votes.tally(spec, st, rng, 10 * int(i) + b, b, proposer, j, motion, off, m,
                                           delegates=dl, needed=needed)
@@ -150,6 +137,53 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     if kind & (CONGRESS | PLENUM):
         bodies.fill_bureau(spec, st, int(spec.bureau_size[t]), log, running)
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+
+
+@njit(cache=True)
+def _motion_setup(target_col, running, expelled_col, rung, office, month, last_sanction, pause, in_committee,
+                  congress, plenum, supermajority, n_want):  # pragma: no cover - compiled
+    """One leader's motions at a meeting, run by run: the target (0 for none), motion, office,
+    whether he brings it, the body that decides it and the majority needed; `n_want` counts
+    the motions per body."""
+    B = target_col.shape[0]
+    j = np.zeros(B, dtype=np.int64)
+    motion = np.empty(B, dtype=np.int64)
+    off = np.empty(B, dtype=np.int64)
+    want = np.zeros(B, dtype=np.bool_)
+    body = np.empty(B, dtype=np.int64)
+    needed = np.empty(B)
+    any_ = False
+    for r in range(B):
+        if target_col[r] >= 0 and running[r] and not expelled_col[r]:
+            any_ = True
+            break
+    if not any_:
+        return j, motion, off, want, body, needed
+    for r in range(B):
+        w = target_col[r] >= 0 and running[r] and not expelled_col[r]
+        jr = max(target_col[r], 0)
+        m = rung[r, jr]
+        off[r] = office[r, jr]
+        w = w and m >= 0 and month - last_sanction[r, jr] >= pause
+        if congress:
+            b = CONGRESS_BODY if lg.REMOVE_COMMITTEE <= m <= lg.EXPEL else COMMITTEE
+        elif plenum:
+            b = COMMITTEE
+        else:
+            b = CONFERENCE_BODY
+            if w:
+                m = lg.REPRIMAND
+        if m == lg.EXILE:
+            b = BUREAU
+        super_ = (m == lg.REMOVE_COMMITTEE or m == lg.EXPEL) and in_committee[r, jr] and b == COMMITTEE
+        j[r] = jr
+        motion[r] = m
+        want[r] = w
+        body[r] = b
+        needed[r] = supermajority if super_ else 0.5
+        if w:
+            n_want[b] += 1
+    return j, motion, off, want, body, needed
 
 
 def recant(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:

@@ -9,7 +9,7 @@ from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import controls, distance, holds, party_line
-from politburo.engine.documents import benefit
+from politburo.engine.documents import _benefit
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import VISIBLE, Spec
@@ -207,7 +207,6 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     p = spec.params
     L = spec.L
     t = st.month
-    amb, cau = spec.ambition[None, :], spec.caution[None, :]
     active = running[:, None] & ~st.submitted
     free = active & ~st.expelled
     size = float(spec.committee_size[min(t, spec.months - 1)])
@@ -221,11 +220,8 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
-        b = benefit(spec, st, d, th)
-        open_ = (~st.doc_public[:, d])[:, None]
-        U[:, :, PUBLISH] = np.where(active & open_ & (b > 0),
-                                    4.0 * b * amb - p["desperation"] * losing * 2.0 - cau - 0.2,
-                                    U[:, :, PUBLISH])
+        _publish_utility(U, th, st.allied, spec.doc_damage[d], st.doc_public, d, active, losing, spec.ambition,
+                         spec.caution, p["desperation"])
     target_of = np.full((st.B, L), -1)
     if meeting:
         rung, office = next_rung(spec, st)
@@ -239,6 +235,21 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
         target_of = np.where(np.isfinite(U[:, :, MOTION]), target_of, -1)
     action = _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t))
     return action, np.where(action == MOTION, target_of, -1)
+
+
+@njit(cache=True)
+def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition, caution,
+                     desperation):  # pragma: no cover - compiled
+    """The utility of publishing document d, where it is still closed and would help him."""
+    b = _benefit(th, allied, dmg)
+    B, L = active.shape
+    for r in range(B):
+        if doc_public[r, d]:
+            continue
+        for i in range(L):
+            if active[r, i] and b[r, i] > 0:
+                U[r, i, PUBLISH] = (4.0 * b[r, i] * ambition[i] - desperation * (1.0 if losing[r, i] else 0.0) * 2.0
+                                    - caution[i] - 0.2)
 
 
 @njit(cache=True)
