@@ -141,14 +141,17 @@ def _appoint_run(r, k, patron, loyalty, w, guarded, cap, new_loyalty, rep, key_n
     Returns how many were replaced (their regions in `picks`)."""
     R = patron.shape[1]
     n = int(np.floor(cap)) + (1 if draw_uniform(rep, key_n, 0) < cap - np.floor(cap) else 0)
+    if n <= 0:
+        return 0
     for q in range(R):
         own = patron[r, q] == k
+        if guarded[q] or (own and loyalty[r, q] > 0.75):
+            value[q] = -np.inf  # (its draw is not needed: draws are counter-based)
+            continue
         v = w[q] * (1.0 - (loyalty[r, q] if own else 0.0))
         if patron[r, q] >= 0 and not own:
             v *= 1.5
         v += 0.002 * -np.log(-np.log(draw_uniform(rep, key_g, q)))
-        if guarded[q] or (own and loyalty[r, q] > 0.75):
-            v = -np.inf
         value[q] = v
     m = 0
     for _ in range(n):

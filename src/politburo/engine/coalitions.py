@@ -28,17 +28,23 @@ def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loy
     B, L = target.shape
     A = ideology.shape[2]
     th = np.empty((B, L, L))
+    dist = np.empty((L, L))
     for r in range(B):
+        # distances are symmetric to the bit ((a - b)² = (b - a)²): one square root a pair
+        for i in range(L):
+            for j in range(i + 1, L):
+                d2 = 0.0
+                for a in range(A):
+                    x = ideology[r, i, a] - ideology[r, j, a]
+                    d2 += x * x
+                dist[i, j] = np.sqrt(d2)
+                dist[j, i] = dist[i, j]
         for i in range(L):
             for j in range(L):
                 if i == j or not contender[r, j]:
                     th[r, i, j] = -np.inf
                     continue
-                d2 = 0.0
-                for a in range(A):
-                    x = ideology[r, i, a] - ideology[r, j, a]
-                    d2 += x * x
-                v = perceived[r, i, j] * (1.0 + bonaparte * army[r, j]) * (0.15 + np.sqrt(d2))
+                v = perceived[r, i, j] * (1.0 + bonaparte * army[r, j]) * (0.15 + dist[i, j])
                 if target[r, j] == i:
                     v *= 1.5
                 if allied[r, i, j]:
@@ -82,6 +88,7 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
     new_m = np.zeros(L, dtype=np.int64)
     has_ally = np.zeros(L, dtype=np.bool_)
     direct = np.zeros(L, dtype=np.int64)
+    bits = np.zeros(L, dtype=np.int64)
     for r in range(B):
         for i in range(L):
             best = -1
@@ -105,11 +112,13 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
             ok[i, i] = False
             same[i, i] = False
             for k in range(i + 1, L):
-                d2 = 0.0
-                for a in range(A):
-                    x = ideology[r, i, a] - ideology[r, k, a]
-                    d2 += x * x
-                v = actor[r, i] and actor[r, k] and d2 <= max_distance * max_distance
+                v = actor[r, i] and actor[r, k]
+                if v:
+                    d2 = 0.0
+                    for a in range(A):
+                        x = ideology[r, i, a] - ideology[r, k, a]
+                        d2 += x * x
+                    v = d2 <= max_distance * max_distance
                 ok[i, k] = v
                 ok[k, i] = v
                 s = v and target[r, i] >= 0 and target[r, i] == target[r, k]
@@ -133,7 +142,7 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
             prestige[r, i] = min(max(prestige[r, i] - opportunist * cost, 0.0), 1.5)
             if target[r, i] >= 0:
                 enmity[r, i, target[r, i]] += 1.0 / 12.0
-        _camp_masks_into(target[r], allied[r], L, has_ally, new_m)
+        _camp_masks_into(target[r], allied[r], L, has_ally, new_m, bits)
         old_m = old_masks[r]
         # Announce a new coalition under the rival most of its members attack (head of his camp).
         direct[:] = 0
@@ -157,22 +166,21 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
 
 
 @njit(cache=True)
-def _camp_masks_into(target, allied, L, has_ally, out):  # pragma: no cover - compiled
+def _camp_masks_into(target, allied, L, has_ally, out, bits):  # pragma: no cover - compiled
     """Bitmask of the coalition against each leader (into `out`): those who target him, with allies
-    of theirs who fight another member of his camp (only leaders with an ally count)."""
+    of theirs who fight another member of his camp (only leaders with an ally count). `bits` is
+    scratch: the target each leader with an ally fights, as a bit."""
     for i in range(L):
         has_ally[i] = False
         for k in range(L):
             has_ally[i] = has_ally[i] or allied[i, k]
-    for j in range(L):
-        m = 0
-        for i in range(L):
-            member = target[i] == j and has_ally[i]
-            if not member:
-                for k in range(L):
-                    if allied[i, k] and target[k] == j and has_ally[k]:
-                        member = True
-                        break
-            if member:
-                m |= 1 << i
-        out[j] = m
+        bits[i] = (1 << target[i]) if has_ally[i] and target[i] >= 0 else 0
+        out[i] = 0
+    for i in range(L):
+        m = bits[i]
+        for k in range(L):
+            if allied[i, k]:
+                m |= bits[k]
+        for j in range(L):
+            if (m >> j) & 1:
+                out[j] |= 1 << i

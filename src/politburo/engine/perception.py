@@ -37,14 +37,24 @@ def _perceive(holder, office_patron, weight, oratory, prestige, heir, members, p
     dlv = np.empty(R)
     visible = np.empty(L)
     hidden = np.empty(L)
+    own_w = np.empty(L)
+    client_w = np.empty(L)
     for r in range(B):
         weights_row(members, r, w)
         delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength, dlv)
+        # each leader's sum over his offices in office order (adding 0.0 for another's changes nothing)
         for i in range(L):
-            own = 0.0
-            for o in range(O):
-                own += weight[o] if holder[r, o] == i else 0.0
-            v = 0.6 * oratory[i] + own + prestige[r, i] + 0.5 * heir[r, i]
+            own_w[i] = 0.0
+            client_w[i] = 0.0
+        for o in range(O):
+            h = holder[r, o]
+            if 0 <= h < L:
+                own_w[h] += weight[o]
+            c = office_patron[r, o]
+            if 0 <= c < L:
+                client_w[c] += weight[o]
+        for i in range(L):
+            v = 0.6 * oratory[i] + own_w[i] + prestige[r, i] + 0.5 * heir[r, i]
             visible[i] = 0.1 * v if expelled[r, i] else v
             hidden[i] = 0.0
         for q in range(R):
@@ -52,11 +62,8 @@ def _perceive(holder, office_patron, weight, oratory, prestige, heir, members, p
             if k >= 0:
                 hidden[k] += w[q] * dlv[q]
         for i in range(L):
-            client = 0.0
-            for o in range(O):
-                client += weight[o] if office_patron[r, o] == i else 0.0
             hidden[i] = hidden[i] + committee[r, i] / size
-            hidden[i] += 0.5 * client
+            hidden[i] += 0.5 * client_w[i]
             actual[r, i] = visible[i] + hw * hidden[i]
         for i in range(L):
             for j in range(L):

@@ -304,16 +304,63 @@ def _utilities(target, allied, committee, insight, press, top, appoint, faction,
     return U, losing
 
 
+# Gumbel noise -log(-log(u)) at u = m / _GRID (-inf at 0, +inf at 1): brackets of the noise
+# of a draw, so that only actions that can still win need their noise computed exactly.
+_GRID = 1024
+with np.errstate(divide="ignore"):
+    _GUMBEL_AT = -np.log(-np.log(np.arange(_GRID + 1) / _GRID))
+_GUMBEL_AT[0], _GUMBEL_AT[-1] = -np.inf, np.inf
+_SLACK = 1e-9  # relative; far wider than any rounding difference between log implementations
+
+
 @njit(cache=True)
 def _noisy_argmax(U, running, scale, reps, key):  # pragma: no cover - compiled
     """The action with the highest utility plus Gumbel noise (a logit choice); lie low when
-    the run is over."""
+    the run is over.
+
+    Exactly as computing every action's noise: each draw's noise is first bracketed from a
+    table (the noise grows with the draw), and only actions whose upper bound reaches the best
+    lower bound get it computed; the others cannot win (nor tie)."""
     B, L, K = U.shape
     out = np.zeros((B, L), dtype=np.int64)
+    lo = np.empty(K)
+    hi = np.empty(K)
+    us = np.empty(K)
+    gt = _GUMBEL_AT
     for r in range(B):
         if not running[r]:
             continue
         for i in range(L):
+            n_open = 0
+            only = 0
+            for a in range(K):
+                if np.isfinite(U[r, i, a]):
+                    n_open += 1
+                    only = a
+            if n_open <= 1:
+                out[r, i] = only  # a single open action wins whatever its noise
+                continue
+            if scale > 0:
+                floor = -np.inf
+                for a in range(K):
+                    u_ = U[r, i, a]
+                    if not np.isfinite(u_):
+                        continue
+                    x = draw_uniform(reps[r], key, i * K + a)
+                    us[a] = x
+                    m = int(x * _GRID)
+                    glo, ghi = gt[m], gt[m + 1]
+                    lo[a] = u_ + scale * glo - _SLACK * (abs(u_) + scale * abs(glo) + 1.0)
+                    hi[a] = u_ + scale * ghi + _SLACK * (abs(u_) + scale * abs(ghi) + 1.0)
+                    floor = max(floor, lo[a])
+                best = -np.inf
+                for a in range(K):
+                    if np.isfinite(U[r, i, a]) and hi[a] >= floor:
+                        v = U[r, i, a] + scale * -np.log(-np.log(us[a]))
+                        if v > best:
+                            best = v
+                            out[r, i] = a
+                continue
             best = -np.inf
             for a in range(K):
                 if np.isfinite(U[r, i, a]):
