@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import contender, holds
+from politburo.engine.common import contender, holds, put
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -62,12 +62,11 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     with a former enemy costs prestige in proportion to past enmity."""
     p = spec.params
     actor = ~st.expelled & ~st.submitted
-    target, allied, masks, announce = _coalitions(
+    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
+    target, allied, masks, n = _coalitions(
         th, st.target, st.allied, st.camps, actor, st.ideology, st.enmity, st.prestige, st.coalition_first, st.month,
-        p["target_hysteresis"], p["threat_floor"], p["alliance_distance"], p["opportunist_cost"])
-    if announce.any():
-        for j in np.flatnonzero(announce.any(axis=0)):
-            log.event(st.month, lg.COALITION, announce[:, j] & running, j, masks[:, j])
+        p["target_hysteresis"], p["threat_floor"], p["alliance_distance"], p["opportunist_cost"], running, ev)
+    log.event_block(st.month, ev, n)  # a new coalition, under the head of its camp (one group per head)
     st.target = target
     st.allied = allied
     st.camps = masks
@@ -76,13 +75,13 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
 
 @njit(cache=True)
 def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, prestige, first, month,
-                hysteresis, floor, max_distance, opportunist):  # pragma: no cover - compiled
+                hysteresis, floor, max_distance, opportunist, running, ev):  # pragma: no cover - compiled
     B, L = old_target.shape
     A = ideology.shape[2]
     target = np.full((B, L), -1, dtype=np.int64)
     allied = np.zeros((B, L, L), dtype=np.bool_)
     masks = np.zeros((B, L), dtype=np.int64)
-    announce = np.zeros((B, L), dtype=np.bool_)
+    n = 0
     same = np.zeros((L, L), dtype=np.bool_)
     ok = np.zeros((L, L), dtype=np.bool_)
     new_m = np.zeros(L, dtype=np.int64)
@@ -161,8 +160,9 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
             size = 0
             for i in range(L):
                 size += (new_m[j] >> i) & 1
-            announce[r, j] = head and size >= 2
-    return target, allied, masks, announce
+            if head and size >= 2 and running[r]:
+                n = put(ev, n, j, r, lg.COALITION, j, new_m[j], -1)
+    return target, allied, masks, n
 
 
 @njit(cache=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from politburo.engine.common import weights_row
+from politburo.engine.common import line_row, weights_row
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -14,15 +14,18 @@ from politburo.engine.state import State
 def membership(spec: Spec, st: State) -> None:
     p = spec.params
     recruit = spec.power("recruit")
+    st.line = np.empty((st.B, st.sentiment.shape[2]))
     _membership(float(spec.drive[st.month]), st.holder, st.office_patron, recruit, st.members, st.steered,
-                p["recruit_steering"], 1.0 + p["organic_growth"])
-    st.line_month = -1
+                p["recruit_steering"], 1.0 + p["organic_growth"], st.sentiment, st.line)
+    st.line_month = st.month  # the party's line with the new members (common.party_line)
 
 
 @njit(cache=True)
-def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth):  # pragma: no cover
+def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth, sentiment,
+                line):  # pragma: no cover - compiled
     B, R = members.shape
     w = np.empty(R)
+    tmp = np.empty(R)
     for r in range(B):
         steers = False
         for o in range(holder.shape[1]):
@@ -36,3 +39,4 @@ def _membership(drive, holder, office_patron, recruit, members, steered, rate, g
             m = max(members[r, q] * growth + added, 1.0)
             members[r, q] = m
             steered[r, q] = min(s, m)
+        line_row(members, sentiment, r, w, tmp, line[r])

@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import dist_row, line_row, put, who_has_row
+from politburo.engine.common import dist_row, party_line, put, who_has_row
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -20,23 +20,19 @@ def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: n
     ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
     n = _polemics(authors, st.target, st.prestige, st.grounds, st.enmity, st.allied, st.holder,
                   spec.power("top_party_office"), spec.power("press"), st.expelled, spec.oratory, st.faction,
-                  st.ideology, st.members, st.sentiment, p["polemics"] > 0, p["polemic_damage"] * p["polemics"],
+                  st.ideology, party_line(st), p["polemics"] > 0, p["polemic_damage"] * p["polemics"],
                   p["polemic_self_cost"] * p["polemics"], p["bystander_gain"], p["deviation"], running, ev)
     log.event_block(st.month, ev, n)
 
 
 @njit(cache=True)
 def _polemics(authors, target, prestige, grounds, enmity, allied, holder, top_power, press_power, expelled, oratory,
-              faction, ideology, members, sentiment, enabled, damage, self_cost, bystander, deviation, running,
+              faction, ideology, party, enabled, damage, self_cost, bystander, deviation, running,
               ev):  # pragma: no cover - compiled
     B, L = authors.shape
-    R, A = sentiment.shape[1], sentiment.shape[2]
     involved = np.zeros(L, dtype=np.bool_)
     top = np.zeros(L, dtype=np.bool_)
     press = np.zeros(L, dtype=np.bool_)
-    w = np.empty(R)
-    tmp = np.empty(R)
-    line = np.empty(A)
     n = 0
     for r in range(B):
         if enabled:
@@ -67,8 +63,7 @@ def _polemics(authors, target, prestige, grounds, enmity, allied, holder, top_po
                     prestige[r, i] += bystander * count
                 prestige[r, i] = min(max(prestige[r, i], 0.0), 1.5)
         # Grounds fade; a faction, or a line far from the party's mood (a 'deviation'), renews them.
-        line_row(members, sentiment, r, w, tmp, line)
         for i in range(L):
-            dev = max(dist_row(ideology[r, i], line) - 0.5, 0.0)
+            dev = max(dist_row(ideology[r, i], party[r]) - 0.5, 0.0)
             grounds[r, i] = 0.93 * grounds[r, i] + (0.3 if faction[r, i] else 0.0) + deviation * dev
     return n

@@ -112,19 +112,15 @@ def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarr
     to rigidity and distance; log a leader whose line crosses to the other side of an axis."""
     p = spec.params
     ev = np.empty((st.B * spec.L * len(spec.axis_names), 6), dtype=np.int64)
-    n = _shift_month(who, st.members, st.sentiment, st.target, st.ideology, st.prestige, spec.rigidity,
+    n = _shift_month(who, party_line(st), st.target, st.ideology, st.prestige, spec.rigidity,
                      p["shift_step"], p["shift_cost"], running, ev)
     log.event_block(st.month, ev, n)
 
 
 @njit(cache=True)
-def _shift_month(who, members, sentiment, target, ideology, prestige, rigidity, step_max, shift_cost, running,
+def _shift_month(who, party, target, ideology, prestige, rigidity, step_max, shift_cost, running,
                  ev):  # pragma: no cover - compiled
     B, L, A = ideology.shape
-    R = members.shape[1]
-    w = np.empty(R)
-    tmp = np.empty(R)
-    line = np.empty((1, A))
     desired = np.empty((1, L, A))
     n = 0
     for r in range(B):
@@ -133,8 +129,7 @@ def _shift_month(who, members, sentiment, target, ideology, prestige, rigidity, 
             moving = moving or who[r, i]
         if not moving:
             continue
-        line_row(members, sentiment, r, w, tmp, line[0])
-        _desired_run(line, ideology[r:r + 1], target[r:r + 1], desired)
+        _desired_run(party[r:r + 1], ideology[r:r + 1], target[r:r + 1], desired)
         crossed = _shift(who[r:r + 1], desired, ideology[r:r + 1], prestige[r:r + 1], rigidity, step_max,
                          shift_cost)
         if running[r]:
