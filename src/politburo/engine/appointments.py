@@ -91,8 +91,8 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
                 continue
             for q in range(R):
                 prob = network_rate * network[k] * (1.0 + national[q])
-                if (draw_uniform(reps[r], keys_w[k], q) < prob and patron[r, q] != k
-                        and not (home_guarded[q] and home[q] != k)):
+                if (patron[r, q] != k and not (home_guarded[q] and home[q] != k)
+                        and draw_uniform(reps[r], keys_w[k], q) < prob):
                     patron[r, q] = k
                     loyalty[r, q] = 0.5
         _defect_run(r, committee, bureau, fallen, 0, defection, reps[r], key_defect)

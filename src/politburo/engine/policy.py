@@ -15,7 +15,6 @@ from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import VISIBLE, Spec
 from politburo.engine.state import State
 from politburo.engine.votes import ALLY_COMMITMENT, RUNG, charging, ideology_lean_scalar
-from politburo.engine.world import desired_position
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
@@ -121,6 +120,8 @@ def _motion_choice(th, target, grounds, faction, allied, rung, office, since, pa
             ti = target[r, i]
             if ti >= 0 and open_[r, ti]:
                 own_cand[r, i] = ti
+            if h_cand[r, i] == own_cand[r, i]:
+                h_cand[r, i] = -1  # the same motion again: the same utility, never strictly better
     target_of = np.full((B, L), -1, dtype=np.int64)
     best_u = np.full((B, L), -np.inf)
     for k in range(2):
@@ -191,7 +192,8 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
             yes = 0.0
             for b in range(L):
                 seen = committee[r, b] * insight[r, i, b]
-                yes += seen / (1.0 + np.exp(-(base + w[8] * s[b])))
+                if seen != 0.0:  # an unseen bloc adds exactly 0 (for finite parameters)
+                    yes += seen / (1.0 + np.exp(-(base + w[8] * s[b])))
                 if member[r, b] and s[b] > 0:
                     yes += 1.0
             unaligned = size - seen_total - n_member
@@ -213,7 +215,7 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     U, losing = _utilities(
         st.target, st.allied, st.committee, st.insight, holds(spec, st, "press"),
         holds(spec, st, "top_party_office"), controls(spec, st, "appoint"), st.faction, st.removed, st.expelled,
-        st.in_committee, st.defeated, active, free, desired_position(st), st.ideology,
+        st.in_committee, st.defeated, active, free, party_line(st), st.ideology,
         spec.ambition, spec.caution, spec.rigidity, spec.oratory, size,
         np.array([p["polemics"], p["faction_drive"], p["faction_ban"], p["shift_step"], p["shift_cost"],
                   p["recant_threshold"]]), len(ACTIONS))
@@ -254,7 +256,7 @@ def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition
 
 @njit(cache=True)
 def _utilities(target, allied, committee, insight, press, top, appoint, faction, removed, expelled, in_committee,
-               defeated, active, free, desired, ideology, ambition, caution, rigidity, oratory, size, w,
+               defeated, active, free, line, ideology, ambition, caution, rigidity, oratory, size, w,
                n_actions):  # pragma: no cover - compiled
     """Utility of lying low, a polemic, a faction, a change of line and a recantation; -inf
     where an action is not open. Also returns whether each leader's coalition is losing (holds
@@ -286,9 +288,14 @@ def _utilities(target, allied, committee, insight, press, top, appoint, faction,
             # Only an opposition organises; the more desperate, the more it pays; the ban deters.
             if free[r, i] and has_t and not faction[r, i] and any_ally and losing[r, i] and not lead:
                 U[r, i, FACTION] = drive * amb * 4.0 * (0.5 - mine) - 1.5 * cau * ban
+            # distance to where he would like to stand (world.desired_position, computed in place)
+            t = target[r, i]
             d2 = 0.0
             for a in range(A):
-                x = desired[r, i, a] - ideology[r, i, a]
+                v = line[r, a]
+                if t >= 0:
+                    v += 0.5 * (line[r, a] - ideology[r, t, a])
+                x = min(max(v, -1.0), 1.0) - ideology[r, i, a]
                 d2 += x * x
             dist = np.sqrt(d2)
             if free[r, i] and dist > 0.05:
