@@ -211,8 +211,9 @@ def summarise_claims(claims: ClaimsFile, outcomes: list[Outcome]) -> Callable[[E
                 row["verdict"] = CONTRADICTED if beaten else SUPPORTED if clear else UNCLEAR
                 row["attribution"] = [{"id": p["id"], "label": p["label"], "shapley": p["shapley"],
                                        "share": p.get("share")} for p in att["players"]]
-                row["estimate"] = "Shapley values: " + ", ".join(
-                    f"{p['label']} {p['shapley']['mean']:+.2f} ± {p['shapley']['half']:.2f}" for p in att["players"])
+                row["estimate"] = "Shapley values (percentage points of the chance): " + ", ".join(
+                    f"{p['label']} {100 * p['shapley']['mean']:+.1f} ± {100 * p['shapley']['half']:.1f}"
+                    for p in att["players"])
             rows.append(row)
         counts = {k: sum(r["verdict"] == k for r in rows) for k in (SUPPORTED, CONTRADICTED, UNCLEAR)}
         return {"kind": "claims", "experiment": exp.id, "title": claims.title, "scenario": exp.raw["scenario"]["name"],
