@@ -70,10 +70,12 @@ def _lean_rows(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, 
     p = spec.params
     return _lean_fused(mask, proposer, target, motion, office, st.prestige, st.heir, st.ideology, party_line(st),
                        st.grounds, st.faction, st.allied, controls(spec, st, "control"), holds(spec, st, "army"),
-                       st.doc_force, spec.doc_removal, spec.power("top_party_office"),
-                       np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
-                                 p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
-                                 p["removal_push"]]))
+                       st.doc_force, spec.doc_removal, spec.power("top_party_office"), _lean_weights(p))
+
+
+def _lean_weights(p: dict[str, float]) -> np.ndarray:
+    return np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
+                     p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]])
 
 
 @njit(cache=True)
@@ -132,16 +134,33 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
     body vote their own stance (or the lean when they have none)."""
     p = spec.params
     blocs, seated = members(spec, st, body, delegates)
-    s = stance(st, proposer, target) if stance_x is None else stance_x
-    x = _lean_rows(spec, st, proposer, target, motion, office, mask) if lean_x is None else lean_x
     if isinstance(needed, np.ndarray) and needed.shape == mask.shape and needed.dtype == np.float64:
         need = needed
     else:
-        need = np.broadcast_to(np.asarray(needed, dtype=np.float64), mask.shape)
+        need = np.ascontiguousarray(np.broadcast_to(np.asarray(needed, dtype=np.float64), mask.shape))
+    keys = (rng.key("vote_mood", st.month, sub), rng.key("vote", st.month, sub))
+    weights = (p["vote_noise"], p["bandwagon"], p["bloc_discipline"])
+    if stance_x is None and lean_x is None:
+        # stance, lean and count in one compiled call
+        return _tally_fused(mask, blocs, seated, proposer, target, motion, office, st.allied, st.target,
+                            st.submitted, st.prestige, st.heir, st.ideology, party_line(st), st.grounds,
+                            st.faction, controls(spec, st, "control"), holds(spec, st, "army"), st.doc_force,
+                            spec.doc_removal, spec.power("top_party_office"), _lean_weights(p), need, rng.reps,
+                            *keys, *weights)
+    s = stance(st, proposer, target) if stance_x is None else stance_x
+    x = _lean_rows(spec, st, proposer, target, motion, office, mask) if lean_x is None else lean_x
     return _tally(mask, blocs, seated, np.asarray(s, dtype=np.float64), np.asarray(x, dtype=np.float64), need,
-                  rng.reps,
-                  rng.key("vote_mood", st.month, sub), rng.key("vote", st.month, sub),
-                  p["vote_noise"], p["bandwagon"], p["bloc_discipline"])
+                  rng.reps, *keys, *weights)
+
+
+@njit(cache=True)
+def _tally_fused(mask, blocs, seated, proposer, target, motion, office, allied, targets, submitted, prestige, heir,
+                 ideology, line, grounds, faction, ctrl, army, doc_force, doc_removal, top, w, needed, reps,
+                 key_mood, key_vote, noise, bandwagon, discipline):  # pragma: no cover - compiled
+    s = _stance(allied, targets, submitted, proposer, target)
+    x = _lean_fused(mask, proposer, target, motion, office, prestige, heir, ideology, line, grounds, faction,
+                    allied, ctrl, army, doc_force, doc_removal, top, w)
+    return _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon, discipline)
 
 
 @njit(cache=True)
