@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import largest_remainder
+from politburo.engine.common import largest_remainder, put
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -143,30 +143,62 @@ def congress_delegates(spec: Spec, st: State, n: float) -> np.ndarray:
 def fill_bureau(spec: Spec, st: State, size: int, log: lg.Log | None, running: np.ndarray) -> None:
     """The committee fills bureau vacancies: first a principal who is a candidate, then clients
     of the largest committee bloc; a smaller bureau sheds clients first."""
-    L = spec.L
-    rows = np.arange(st.B)
-    for _ in range(3):
-        seated = st.in_bureau.sum(axis=1) + int(st.founder_alive) + st.bureau.sum(axis=1)
+    ev = np.empty((3 * st.B, 6), dtype=np.int64)
+    n = _fill_bureau(size, int(st.founder_alive), st.in_bureau, st.bureau, st.removed, st.in_committee, st.expelled,
+                     st.submitted, st.prestige, st.heir, st.committee, running, ev)
+    if log is not None:
+        log.event_block(st.month, ev, n)
+
+
+@njit(cache=True)
+def _fill_bureau(size, founder, in_bureau, bureau, removed, in_committee, expelled, submitted, prestige, heir,
+                 committee, running, ev):  # pragma: no cover - compiled
+    """fill_bureau run by run (up to three principals seated, each round one event group)."""
+    B, L = in_bureau.shape
+    n = 0
+    for r in range(B):
+        for rnd in range(3):
+            seated = founder
+            for i in range(L):
+                seated += in_bureau[r, i]
+            for k in range(L + 1):
+                seated += bureau[r, k]
+            best = -1
+            bv = -np.inf
+            for i in range(L):
+                if (not in_bureau[r, i] and not removed[r, i] and in_committee[r, i] and not expelled[r, i]
+                        and not submitted[r, i]):
+                    v = prestige[r, i] + heir[r, i]
+                    if best < 0 or v > bv:
+                        best = i
+                        bv = v
+            if not (size - seated > 0 and best >= 0):
+                break  # (nothing changes in this run: no later round seats anyone either)
+            in_bureau[r, best] = True
+            if running[r]:
+                n = put(ev, n, rnd, r, lg.BUREAU_SEAT, best, -1, -1)
+        seated = founder
+        for i in range(L):
+            seated += in_bureau[r, i]
+        for k in range(L + 1):
+            seated += bureau[r, k]
         vacant = size - seated
-        cand = ~st.in_bureau & ~st.removed & st.in_committee & ~st.expelled & ~st.submitted
-        score = np.where(cand, st.prestige + st.heir, -np.inf)
-        best = score.argmax(axis=1)
-        take = (vacant > 0) & cand.any(axis=1)
-        if not take.any():
-            break
-        st.in_bureau[rows[take], best[take]] = True
-        if log is not None:
-            log.event(st.month, lg.BUREAU_SEAT, take & running, best)
-    seated = st.in_bureau.sum(axis=1) + int(st.founder_alive) + st.bureau.sum(axis=1)
-    vacant = size - seated
-    largest = st.committee[:, :L].argmax(axis=1)
-    add = np.maximum(vacant, 0)
-    st.bureau[rows, largest] += add
-    # Shed surplus clients, unaligned first, then the largest filler bloc.
-    for _ in range(int(max(0, -vacant.min(initial=0)))):
-        over = (st.in_bureau.sum(axis=1) + int(st.founder_alive) + st.bureau.sum(axis=1)) > size
-        col = np.where(st.bureau[:, L] > 0, L, st.bureau[:, :L].argmax(axis=1))
-        st.bureau[rows[over], col[over]] -= 1
+        largest = 0
+        for k in range(1, L):
+            if committee[r, k] > committee[r, largest]:
+                largest = k
+        bureau[r, largest] += max(vacant, 0)
+        # Shed surplus clients, unaligned first, then the largest filler bloc.
+        for _ in range(max(0, -vacant)):
+            if bureau[r, L] > 0:
+                col = L
+            else:
+                col = 0
+                for k in range(1, L):
+                    if bureau[r, k] > bureau[r, col]:
+                        col = k
+            bureau[r, col] -= 1
+    return n
 
 
 def seed_bodies(spec: Spec, st: State) -> None:

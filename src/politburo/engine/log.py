@@ -41,9 +41,9 @@ class Log:
         order of the groups; a group gets one sequence number, as that call would."""
         if n == 0:
             return
-        cols = _event_block(rec, n, month, self.count)
-        self.count = int(cols[6][n - 1])
-        self.events.append(cols)
+        cols = _event_block(rec, n, month, self.count)  # (7, n): its rows are the columns
+        self.count = int(cols[6, n - 1])
+        self.events.append(cols)  # type: ignore[arg-type]
 
     def vote(self, month: int, mask: np.ndarray, body: int, motion, proposer, target, yes, no,
              abstain, passed, office=-1) -> None:
@@ -89,27 +89,22 @@ def _event_block(rec, n, month, count):  # pragma: no cover - compiled
         starts[rec[k, 0] + 1] += 1
     for g in range(top + 1):
         starts[g + 1] += starts[g]
-    runs = np.empty(n, dtype=np.int64)
-    months = np.full(n, month, dtype=np.int64)
-    kinds = np.empty(n, dtype=np.int64)
-    a0 = np.empty(n, dtype=np.int64)
-    a1 = np.empty(n, dtype=np.int64)
-    a2 = np.empty(n, dtype=np.int64)
-    seq = np.empty(n, dtype=np.int64)
+    out = np.empty((7, n), dtype=np.int64)
     group = np.empty(n, dtype=np.int64)
     for k in range(n):
         g = rec[k, 0]
         q = starts[g]
         starts[g] = q + 1
         group[q] = g
-        runs[q] = rec[k, 1]
-        kinds[q] = rec[k, 2]
-        a0[q] = rec[k, 3]
-        a1[q] = rec[k, 4]
-        a2[q] = rec[k, 5]
+        out[0, q] = rec[k, 1]
+        out[1, q] = month
+        out[2, q] = rec[k, 2]
+        out[3, q] = rec[k, 3]
+        out[4, q] = rec[k, 4]
+        out[5, q] = rec[k, 5]
     c = count
     for q in range(n):
         if q == 0 or group[q] != group[q - 1]:
             c += 1
-        seq[q] = c
-    return runs, months, kinds, a0, a1, a2, seq
+        out[6, q] = c
+    return out
