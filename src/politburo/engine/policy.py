@@ -76,11 +76,12 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: 
 
 
 @njit(cache=True)
-def _motion_choice(th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
+def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
                    e_allied, e_target, submitted, committee, insight, member, standing, fit, e_grounds, e_faction,
                    charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
     """Each leader's best motion at a meeting: the candidate (his coalition's target, or the
-    most threatening rival attacking him who has given grounds) and its utility (-inf none)."""
+    most threatening rival attacking him who has given grounds), returned, and its utility,
+    into U (-inf none, and no candidate then)."""
     B, L = target.shape
     open_ = np.zeros((B, L), dtype=np.bool_)
     for r in range(B):
@@ -138,7 +139,13 @@ def _motion_choice(th, target, grounds, faction, allied, rung, office, since, pa
                 if um > best_u[r, i]:
                     target_of[r, i] = c
                     best_u[r, i] = um
-    return target_of, best_u
+    for r in range(B):
+        for i in range(L):
+            u = best_u[r, i] if free[r, i] else -np.inf
+            U[r, i, MOTION] = u
+            if not np.isfinite(u):
+                target_of[r, i] = -1
+    return target_of
 
 
 @njit(cache=True)
@@ -229,14 +236,11 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
         rung, office = next_rung(spec, st)
         # Candidates: his coalition's target, and the most threatening rival attacking him
         # who has given grounds (polemics, a faction).
-        target_of, best_u = _motion_choice(
-            th, st.target, st.grounds, st.faction, st.allied, rung, office, t - st.last_sanction,
+        target_of = _motion_choice(
+            U, free, th, st.target, st.grounds, st.faction, st.allied, rung, office, t - st.last_sanction,
             p["ladder_pause"], p["faction_ban"] > 0, spec.ambition, p["motion_threshold"],
             *_estimate_inputs(spec, st))
-        U[:, :, MOTION] = np.where(free, best_u, -np.inf)
-        target_of = np.where(np.isfinite(U[:, :, MOTION]), target_of, -1)
-    action = _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t))
-    return action, np.where(action == MOTION, target_of, -1)
+    return _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t), target_of)
 
 
 @njit(cache=True)
@@ -321,9 +325,9 @@ _SLACK = 1e-9  # relative; far wider than any rounding difference between log im
 
 
 @njit(cache=True)
-def _noisy_argmax(U, running, scale, reps, key):  # pragma: no cover - compiled
+def _noisy_argmax(U, running, scale, reps, key, target_of):  # pragma: no cover - compiled
     """The action with the highest utility plus Gumbel noise (a logit choice); lie low when
-    the run is over.
+    the run is over. Returns the actions and the targets of those who chose a motion (-1 else).
 
     Exactly as computing every action's noise: each draw's noise is first bracketed from a
     table (the noise grows with the draw), and only actions whose upper bound reaches the best
@@ -375,4 +379,9 @@ def _noisy_argmax(U, running, scale, reps, key):  # pragma: no cover - compiled
                     if v > best:
                         best = v
                         out[r, i] = a
-    return out
+    chosen = np.full((B, L), -1, dtype=np.int64)
+    for r in range(B):
+        for i in range(L):
+            if out[r, i] == MOTION:
+                chosen[r, i] = target_of[r, i]
+    return out, chosen
