@@ -21,6 +21,25 @@ def _cached(st: State, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyp
     return st.cache[key]
 
 
+_VISIBLE_WEIGHT: dict[tuple, np.ndarray] = {}
+
+
+def visible_weight(spec: Spec) -> np.ndarray:
+    """(O,) each office's weight in visible power (computed once per distinct office table)."""
+    from politburo.engine.spec import VISIBLE
+
+    powers = spec.powers
+    key = (powers.dtype.str, powers.shape, powers.tobytes())
+    w = _VISIBLE_WEIGHT.get(key)
+    if w is None:
+        if len(_VISIBLE_WEIGHT) > 1000:
+            _VISIBLE_WEIGHT.clear()
+        w = (powers * VISIBLE[None, :]).sum(axis=1)
+        w.flags.writeable = False
+        _VISIBLE_WEIGHT[key] = w
+    return w
+
+
 def holds(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds in person an office with this power."""
     return _cached(st, ("holds", power), lambda: _who_has(st.holder, spec.power(power), spec.L))

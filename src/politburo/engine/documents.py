@@ -131,7 +131,7 @@ def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running:
     rows = np.arange(st.B)
     L = spec.L
     police = controls(spec, st, "police")
-    for d in range(len(spec.document_names)):
+    for d in range(len(spec.document_names) if publishers.any() else 0):
         arrived = 0 <= spec.doc_arrival[d] <= st.month
         if not arrived:
             continue

@@ -7,18 +7,16 @@ import numpy as np
 from numba import njit
 
 from politburo.engine.bodies import delivery_row
-from politburo.engine.common import weights_row
+from politburo.engine.common import visible_weight, weights_row
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
 def perceive(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     """Perceived power (B, observer, observed) and actual power (B, L)."""
-    from politburo.engine.spec import VISIBLE
-
     p = spec.params
     t = min(st.month, spec.months - 1)
-    weight = (spec.powers * VISIBLE[None, :]).sum(axis=1)
+    weight = visible_weight(spec)
     return _perceive(st.holder, st.office_patron, weight, spec.oratory, st.prestige, st.heir, st.members,
                      st.patron, st.expelled, st.ideology, st.steered, st.loyalty, st.sentiment, st.committee,
                      float(spec.committee_size[t]), st.insight, p["appointment_strength"], p["hidden_weight"])

@@ -8,11 +8,11 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import controls, distance, holds, party_line
+from politburo.engine.common import controls, distance, holds, party_line, visible_weight
 from politburo.engine.documents import _benefit
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_uniform
-from politburo.engine.spec import VISIBLE, Spec
+from politburo.engine.spec import Spec
 from politburo.engine.state import State
 from politburo.engine.votes import ALLY_COMMITMENT, RUNG, charging, ideology_lean_scalar
 
@@ -23,7 +23,7 @@ ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motio
 def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     """(B, L) next motion of the sanction ladder against each leader (-1 none: exiled or
     submitted after expulsion), and the most visible office he holds (-1 none)."""
-    weight = (spec.powers * VISIBLE[None, :]).sum(axis=1) + 0.01
+    weight = visible_weight(spec) + 0.01
     return _next_rung(st.holder, weight, st.in_bureau, st.in_committee, st.expelled, st.exiled, st.submitted)
 
 
