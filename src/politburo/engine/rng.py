@@ -65,10 +65,7 @@ class Streams:
         if table is None:
             n = int(np.prod(tail)) if tail else 1
             keys = np.array([_key(self.seed, purpose, t, sub) for t in range(months)], dtype=np.uint64)
-            idx = np.arange(n, dtype=np.uint64) * _GOLD
-            with np.errstate(over="ignore"):
-                x = _mix((self.reps[:, None, None] ^ keys[None, :, None]) + idx[None, None, :])
-            u = ((x >> np.uint64(11)).astype(np.float64) + 0.5) * (1.0 / 9007199254740992.0)
+            u = _uniform_table(self.reps, keys, n)  # the integer hashing compiled (exact)
             table = np.log(u / (1.0 - u)) * _LOGISTIC_SD
             self._tables[name] = table
         return table
@@ -126,3 +123,14 @@ def stream_key(seed_key, purpose_id, month, sub):  # pragma: no cover - compiled
     k = _mix_scalar(k ^ (np.uint64(purpose_id) * np.uint64(0x9E3779B97F4A7C15)))
     k = _mix_scalar(k ^ (np.uint64(month + 1) * np.uint64(0x9E3779B97F4A7C15)))
     return _mix_scalar(k ^ (np.uint64(sub + 1) * np.uint64(0x9E3779B97F4A7C15)))
+
+
+@njit(cache=True)
+def _uniform_table(reps, keys, n):  # pragma: no cover - compiled
+    """(B, T, n) uniforms of `Streams.uniform` for each replicate, key and index."""
+    out = np.empty((reps.shape[0], keys.shape[0], n))
+    for r in range(reps.shape[0]):
+        for t in range(keys.shape[0]):
+            for k in range(n):
+                out[r, t, k] = draw_uniform(reps[r], keys[t], k)
+    return out
