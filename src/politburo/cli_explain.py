@@ -281,6 +281,7 @@ def claims(
     workers: WorkersOpt = None,
     as_json: JsonOpt = False,
     report: ReportOpt = None,
+    plot: PlotOpt = None,
 ) -> None:
     """Test an essay's claims: each claim's counterfactual against history, with a verdict."""
     with _reported():
@@ -291,13 +292,14 @@ def claims(
         world = _world(where, raw, set_)
         exp, outcomes = build_claims(file, parsed, where, raw, world, reps, seed_value)
         report_path = _output_file(report, "--report", ".html")
+        plot_path = _output_file(plot, "--plot", ".png")
         st = Store(store)
         st.check_writable()
         with _backend(backend, scheduler, workers) as be:
             result = _execute(exp, st, be, summarise_claims(parsed, outcomes), "Claims")
             main = parse_outcome("win", raw, default_target(raw))
             extra = _extras(result, where, raw, world, seed_value, main, st, be, report_path)
-    _finish(result, as_json, report_path, None, extra)
+    _finish(result, as_json, report_path, plot_path, extra)
 
 
 results_app = typer.Typer(help="List and show stored experiments.", invoke_without_command=True,
