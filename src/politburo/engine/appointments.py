@@ -28,7 +28,7 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
     log.event_block(st.month, ev, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated, expelled, patron, loyalty,
                    members, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
                    pid_appoint, pid_network, running, ev):  # pragma: no cover - compiled
@@ -106,13 +106,13 @@ def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
             rng.key("appointments", st.month, 999))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _defect(committee, bureau, fallen, rate, reps, key):  # pragma: no cover - compiled
     for r in range(fallen.shape[0]):
         _defect_run(r, committee, bureau, fallen, r, rate, reps[r], key)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no cover - compiled
     L = fallen.shape[1]
     strongest = 0
@@ -133,7 +133,7 @@ def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no
         bureau[r, strongest] += moving
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _appoint_run(r, k, patron, loyalty, w, guarded, cap, new_loyalty, rep, key_n, key_g, value,
                  picks):  # pragma: no cover - compiled
     """Replace up to `cap` secretaries (the fraction drawn) where it pays most: large

@@ -23,7 +23,7 @@ def threat(spec: Spec, st: State, perceived: np.ndarray) -> np.ndarray:
                    p["bonaparte_fear"], p["alliance_loyalty"])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loyalty):  # pragma: no cover
     B, L = target.shape
     A = ideology.shape[2]
@@ -73,7 +73,7 @@ def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.n
     return masks
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, prestige, first, month,
                 hysteresis, floor, max_distance, opportunist, running, ev):  # pragma: no cover - compiled
     B, L = old_target.shape
@@ -165,7 +165,7 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
     return target, allied, masks, n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _camp_masks_into(target, allied, L, has_ally, out, bits):  # pragma: no cover - compiled
     """Bitmask of the coalition against each leader (into `out`): those who target him, with allies
     of theirs who fight another member of his camp (only leaders with an ally count). `bits` is

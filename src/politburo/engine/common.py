@@ -52,7 +52,7 @@ def controls(spec: Spec, st: State, power: str) -> np.ndarray:
     return _cached(st, ("controls", power), make)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _who_has(who, offices, L):  # pragma: no cover - compiled
     B, O = who.shape
     out = np.zeros((B, L), dtype=np.bool_)
@@ -115,7 +115,7 @@ def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
 # Fused kernels reproduce NumPy's arithmetic exactly: row sums use NumPy's pairwise order.
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _pw_block(a, lo, n):  # pragma: no cover - compiled
     if n < 8:
         res = 0.0
@@ -142,7 +142,7 @@ def _pw_block(a, lo, n):  # pragma: no cover - compiled
     return res
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def pw_sum(a, lo, n):  # pragma: no cover - compiled
     """a[lo:lo + n].sum() in NumPy's order (pairwise: blocks of up to 128 with eight
     accumulators, larger ranges split in halves rounded to eights)."""
@@ -193,7 +193,7 @@ def pw_sum(a, lo, n):  # pragma: no cover - compiled
             top += 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def weights_row(members, r, w):  # pragma: no cover - compiled
     """w[:] = members[r] / members[r].sum()."""
     total = pw_sum(members[r], 0, members.shape[1])
@@ -201,7 +201,7 @@ def weights_row(members, r, w):  # pragma: no cover - compiled
         w[q] = members[r, q] / total
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
     """out[:] = party_line(st)[r] (w and tmp are scratch rows of length R)."""
     R, A = sentiment.shape[1], sentiment.shape[2]
@@ -212,7 +212,7 @@ def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
         out[a] = pw_sum(tmp, 0, R)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def dist_row(x, y):  # pragma: no cover - compiled
     """distance(x, y) for two positions (1-d)."""
     d = x[0] - y[0]
@@ -223,7 +223,7 @@ def dist_row(x, y):  # pragma: no cover - compiled
     return np.sqrt(acc)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def put(ev, n, group, run, kind, a0, a1, a2):  # pragma: no cover - compiled
     """Record an event row for Log.event_block; returns the new count."""
     ev[n, 0] = group
@@ -235,7 +235,7 @@ def put(ev, n, group, run, kind, a0, a1, a2):  # pragma: no cover - compiled
     return n + 1
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def who_has_row(who, r, offices, out):  # pragma: no cover - compiled
     """out[l] = leader l holds (or patronises, by `who`) an office with this power, in run r."""
     out[:] = False

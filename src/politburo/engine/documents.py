@@ -23,7 +23,7 @@ def benefit(spec: Spec, st: State, d: int, th: np.ndarray) -> np.ndarray:
     return _benefit(th, st.allied, spec.doc_damage[d])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _benefit(th, allied, dmg):  # pragma: no cover - compiled
     B, L, _ = th.shape
     out = np.empty((B, L))

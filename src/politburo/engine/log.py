@@ -77,7 +77,7 @@ class Log:
         return cols if seq else {k: v for k, v in cols.items() if k != "seq"}
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _event_block(rec, n, month, count):  # pragma: no cover - compiled
     """The columns of `Log.event_block`: rows stably sorted by group (a counting sort), each
     group numbered in turn after `count`."""

@@ -20,7 +20,7 @@ def membership(spec: Spec, st: State) -> None:
     st.line_month = st.month  # the party's line with the new members (common.party_line)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth, sentiment,
                 line):  # pragma: no cover - compiled
     B, R = members.shape

@@ -36,7 +36,7 @@ def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer:
            st.faction, st.exiled, st.last_sanction, st.sanctions, st.month)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _sanction(last_sanction, sanctions, r, who, kind, month):  # pragma: no cover - compiled
     if kind < RECANTED:
         last_sanction[r, who] = month
@@ -44,7 +44,7 @@ def _sanction(last_sanction, sanctions, r, who, kind, month):  # pragma: no cove
         sanctions[r, who, kind] = month
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _apply(mask, motion, proposer, target, office, top_power, prestige, office_lost, holder, office_patron,
            in_bureau, removed, in_committee, committee, expelled, faction, exiled, last_sanction, sanctions,
            month):  # pragma: no cover - compiled
@@ -139,7 +139,7 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _motion_setup(target_col, running, expelled_col, rung, office, month, last_sanction, pause, in_committee,
                   congress, plenum, supermajority, n_want):  # pragma: no cover - compiled
     """One leader's motions at a meeting, run by run: the target (0 for none), motion, office,
@@ -193,7 +193,7 @@ def recant(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndar
     log.event_block(st.month, ev, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _recant(who, running, submitted, faction, target, allied, prestige, sanctions, month,
             ev):  # pragma: no cover - compiled
     B, L = who.shape
@@ -226,7 +226,7 @@ def readmit_and_relapse(spec: Spec, st: State, rng: Streams, log: lg.Log, runnin
     log.event_block(st.month, ev, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _readmit_and_relapse(running, expelled, exiled, submitted, sanctions, ambition, readmission, relapse, reps,
                          key_back, key_relapse, month, ev):  # pragma: no cover - compiled
     B, L = expelled.shape

@@ -17,7 +17,7 @@ def defeats(spec: Spec, st: State) -> None:
     _defeats(st.defeated, st.had_office, st.holder, st.removed, st.expelled, st.month)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _defeats(defeated, had_office, holder, removed, expelled, month):  # pragma: no cover - compiled
     B, L = defeated.shape
     for r in range(B):
@@ -44,7 +44,7 @@ def check_victory(spec: Spec, st: State, log: lg.Log) -> None:
     log.event(st.month, lg.VICTORY, won, w)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _share(committee, in_committee):  # pragma: no cover - compiled
     """committee_share, compiled."""
     B, L = in_committee.shape
@@ -60,7 +60,7 @@ def _share(committee, in_committee):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _settle(won, w, winner, victory, running, month):  # pragma: no cover - compiled
     for r in range(won.shape[0]):
         if won[r]:
@@ -69,7 +69,7 @@ def _settle(won, w, winner, victory, running, month):  # pragma: no cover - comp
             running[r] = False
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def record_month(t, live, masks, committee, in_committee, members, coal, share, total):  # pragma: no cover
     """run_batch's monthly records: coalition masks of live runs, committee shares (float32) and
     total membership (NumPy's summation order)."""
@@ -83,7 +83,7 @@ def record_month(t, live, masks, committee, in_committee, members, coal, share, 
         total[r, t] = pw_sum(members[r], 0, R)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _victory(top, share, in_bureau, submitted, expelled, running):  # pragma: no cover - compiled
     B, L = top.shape
     won = np.zeros(B, dtype=np.bool_)

@@ -22,7 +22,7 @@ def perceive(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
                      float(spec.committee_size[t]), st.insight, p["appointment_strength"], p["hidden_weight"])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _perceive(holder, office_patron, weight, oratory, prestige, heir, members, patron, expelled, ideology,
               steered, loyalty, sentiment, committee, size, insight, strength, hw):  # pragma: no cover - compiled
     """`power` and `perceive` run by run, in the same arithmetic."""

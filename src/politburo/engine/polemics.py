@@ -25,7 +25,7 @@ def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: n
     log.event_block(st.month, ev, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _polemics(authors, target, prestige, grounds, enmity, allied, holder, top_power, press_power, expelled, oratory,
               faction, ideology, party, enabled, damage, self_cost, bystander, deviation, running,
               ev):  # pragma: no cover - compiled

@@ -27,7 +27,7 @@ def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     return _next_rung(st.holder, weight, st.in_bureau, st.in_committee, st.expelled, st.exiled, st.submitted)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _next_rung(holder, weight, in_bureau, in_committee, expelled, exiled, submitted):  # pragma: no cover
     B, L = in_bureau.shape
     rung = np.full((B, L), -1, dtype=np.int64)
@@ -75,7 +75,7 @@ def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: 
     return _estimate(cand, rung, office, *_estimate_inputs(spec, st))
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
                    e_allied, e_target, submitted, committee, insight, member, standing, fit, e_grounds, e_faction,
                    charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
@@ -148,7 +148,7 @@ def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, 
     return target_of
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _estimate(cand, rung, office, allied, target, submitted, committee, insight, member, standing, fit,
               grounds, faction, charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
     B, L = cand.shape
@@ -243,7 +243,7 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     return _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t), target_of)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition, caution,
                      desperation):  # pragma: no cover - compiled
     """The utility of publishing document d, where it is still closed and would help him."""
@@ -258,7 +258,7 @@ def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition
                                     - caution[i] - 0.2)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _utilities(target, allied, committee, insight, press, top, appoint, faction, removed, expelled, in_committee,
                defeated, active, free, line, ideology, ambition, caution, rigidity, oratory, size, w,
                n_actions):  # pragma: no cover - compiled
@@ -324,7 +324,7 @@ _GUMBEL_AT[0], _GUMBEL_AT[-1] = -np.inf, np.inf
 _SLACK = 1e-9  # relative; far wider than any rounding difference between log implementations
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _noisy_argmax(U, running, scale, reps, key, target_of):  # pragma: no cover - compiled
     """The action with the highest utility plus Gumbel noise (a logit choice); lie low when
     the run is over. Returns the actions and the targets of those who chose a motion (-1 else).

@@ -84,7 +84,7 @@ def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: n
         series.setdefault(k, []).append(v)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _factions(action, faction, grounds, target, running, ev):  # pragma: no cover - compiled
     """Leaders who chose to organise a faction form one (and give grounds for sanctions)."""
     B, L = action.shape

@@ -17,7 +17,7 @@ DEVIATION_MARGIN = 0.4  # distance from the members' mood that still counts as t
 RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def ideology_lean_scalar(weight: float, dist_proposer: float, dist_target: float) -> float:  # pragma: no cover
     """Members punish a line far from their mood (a deviation) and trust a proposer close to it."""
     return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
@@ -30,7 +30,7 @@ def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
     return _stance(st.allied, st.target, st.submitted, proposer, target)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _stance(allied, targets, submitted, proposer, target):  # pragma: no cover - compiled
     B, L = targets.shape
     s = np.zeros((B, L))
@@ -78,7 +78,7 @@ def _lean_weights(p: dict[str, float]) -> np.ndarray:
                      p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _lean_fused(mask, proposer, target, motion, office, prestige, heir, ideology, line, grounds, faction, allied,
                 ctrl, army, doc_force, doc_removal, top, w):  # pragma: no cover - compiled
     """The logit of `lean`, run by run, with the standing, fit to the line and charging computed in place."""
@@ -153,7 +153,7 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
                   rng.reps, *keys, *weights)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tally_fused(mask, blocs, seated, proposer, target, motion, office, allied, targets, submitted, prestige, heir,
                  ideology, line, grounds, faction, ctrl, army, doc_force, doc_removal, top, w, needed, reps,
                  key_mood, key_vote, noise, bandwagon, discipline):  # pragma: no cover - compiled
@@ -163,7 +163,7 @@ def _tally_fused(mask, blocs, seated, proposer, target, motion, office, allied, 
     return _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon, discipline)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon,
            discipline):  # pragma: no cover - compiled
     B, L = seated.shape
@@ -215,7 +215,7 @@ def reveal(spec: Spec, st: State, mask: np.ndarray) -> None:
     _reveal(st.insight, mask, spec.params["insight_reveal"])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _reveal(insight, mask, rate):  # pragma: no cover - compiled
     B, L, _ = insight.shape
     for r in range(B):

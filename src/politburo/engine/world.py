@@ -30,7 +30,7 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     log.event_block(t, ev, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _world(t, econ_mean, econ_sd, foreign_mean, foreign_sd, z_shock, z_noise, z_foreign, economy, vindication,
            sentiment, sentiment0, high_appeal, members, ideology, prestige, prestige0, heir, line, persistence,
            noise, economy_pull, drift, log_economy, running, ev):  # pragma: no cover - compiled
@@ -67,7 +67,7 @@ def _world(t, econ_mean, econ_sd, foreign_mean, foreign_sd, z_shock, z_noise, z_
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _drift(sentiment, sentiment0, pull, rate, appeal):  # pragma: no cover - compiled
     """Members' sentiment drifts toward their starting mood moved by what events vindicated,
     and toward the high end of an axis with a steady appeal."""
@@ -87,14 +87,14 @@ def desired_position(st: State) -> np.ndarray:
     return _desired(party_line(st), st.ideology, st.target)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _desired(line, ideology, target):  # pragma: no cover - compiled
     out = np.empty(ideology.shape)
     _desired_run(line, ideology, target, out)
     return out
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _desired_run(line, ideology, target, out):  # pragma: no cover - compiled
     B, L, A = ideology.shape
     for r in range(B):
@@ -117,7 +117,7 @@ def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarr
     log.event_block(st.month, ev, n)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _shift_month(who, party, target, ideology, prestige, rigidity, step_max, shift_cost, running,
                  ev):  # pragma: no cover - compiled
     B, L, A = ideology.shape
@@ -140,7 +140,7 @@ def _shift_month(who, party, target, ideology, prestige, rigidity, step_max, shi
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def _shift(who, desired, ideology, prestige, rigidity, step_max, shift_cost):  # pragma: no cover - compiled
     B, L, A = ideology.shape
     crossed = np.zeros((B, L, A), dtype=np.bool_)
