@@ -8,19 +8,22 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import put, weights_row, who_has_row
+from politburo.engine.common import put, weights_all, who_has_row
 from politburo.engine.rng import PURPOSE_ID, Streams, draw_uniform, stream_key
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray,
+                  weights: np.ndarray | None = None) -> None:
+    """`weights` (B, R): each region's share of the members, if known (`membership` returns it)."""
     p = spec.params
     L = spec.L
     nmax = int(np.floor(p["appointment_capacity"] * (0.5 + spec.organisation.max()))) + 1
     ev = np.empty((st.B * L * nmax, 6), dtype=np.int64)
     n = _circular_flow(st.month, st.holder, st.office_patron, spec.power("appoint"), spec.power("city_machine"),
-                       st.defeated, st.expelled, st.patron, st.loyalty, st.members, spec.home_of,
+                       st.defeated, st.expelled, st.patron, st.loyalty,
+                       weights_all(st.members) if weights is None else weights, spec.home_of,
                        spec.organisation, spec.network, spec.national, st.committee, st.bureau,
                        np.array([p["loyalty_decay"], p["appointment_capacity"], p["network_rate"],
                                  p["defection"]]),
@@ -30,7 +33,7 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.
 
 @njit(cache=True, error_model="numpy")
 def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated, expelled, patron, loyalty,
-                   members, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
+                   weights, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
                    pid_appoint, pid_network, running, ev):  # pragma: no cover - compiled
     """The circular flow, run by run: loyalty decays, secretaries lose an unrewarding patron, the
     appointing office replaces secretaries, contact networks win them over, clients defect."""
@@ -43,7 +46,6 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
     fallen = np.zeros((1, L), dtype=np.bool_)
     guarded = np.zeros(R, dtype=np.bool_)
     home_guarded = np.zeros(R, dtype=np.bool_)
-    w = np.empty(R)
     value = np.empty(R)
     picks = np.empty(int(np.floor(capacity * (0.5 + organisation.max()))) + 1, dtype=np.int64)
     keys_n = np.empty(L, dtype=np.uint64)
@@ -69,7 +71,7 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
                 loyalty[r, q] = min(max(loyalty[r, q] - decay, 0.05), 1.0)
                 if loyalty[r, q] < 0.15:
                     patron[r, q] = -1
-        weights_row(members, r, w)
+        w = weights[r]
         who_has_row(holder, r, city_power, city)
         for q in range(R):
             h = home[q]

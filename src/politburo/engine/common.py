@@ -202,6 +202,15 @@ def weights_row(members, r, w):  # pragma: no cover - compiled
 
 
 @njit(cache=True, error_model="numpy")
+def weights_all(members):  # pragma: no cover - compiled
+    """(B, R) weights_row of every run."""
+    out = np.empty(members.shape)
+    for r in range(members.shape[0]):
+        weights_row(members, r, out[r])
+    return out
+
+
+@njit(cache=True, error_model="numpy")
 def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
     """out[:] = party_line(st)[r] (w and tmp are scratch rows of length R)."""
     R, A = sentiment.shape[1], sentiment.shape[2]

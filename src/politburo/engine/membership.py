@@ -11,18 +11,22 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def membership(spec: Spec, st: State) -> None:
+def membership(spec: Spec, st: State) -> np.ndarray:
+    """Returns (B, R) each region's share of the members after the drive (`weights_row` of the
+    new membership, for the rest of the month's kernels)."""
     p = spec.params
     recruit = spec.power("recruit")
     st.line = np.empty((st.B, st.sentiment.shape[2]))
+    weights = np.empty(st.members.shape)
     _membership(float(spec.drive[st.month]), st.holder, st.office_patron, recruit, st.members, st.steered,
-                p["recruit_steering"], 1.0 + p["organic_growth"], st.sentiment, st.line)
+                p["recruit_steering"], 1.0 + p["organic_growth"], st.sentiment, st.line, weights)
     st.line_month = st.month  # the party's line with the new members (common.party_line)
+    return weights
 
 
 @njit(cache=True, error_model="numpy")
 def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth, sentiment,
-                line):  # pragma: no cover - compiled
+                line, weights):  # pragma: no cover - compiled
     B, R = members.shape
     w = np.empty(R)
     tmp = np.empty(R)
@@ -39,4 +43,4 @@ def _membership(drive, holder, office_patron, recruit, members, steered, rate, g
             m = max(members[r, q] * growth + added, 1.0)
             members[r, q] = m
             steered[r, q] = min(s, m)
-        line_row(members, sentiment, r, w, tmp, line[r])
+        line_row(members, sentiment, r, weights[r], tmp, line[r])  # weights_row of the new members

@@ -7,23 +7,26 @@ import numpy as np
 from numba import njit
 
 from politburo.engine.bodies import delivery_row
-from politburo.engine.common import visible_weight, weights_row
+from politburo.engine.common import visible_weight, weights_all
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def perceive(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
-    """Perceived power (B, observer, observed) and actual power (B, L)."""
+def perceive(spec: Spec, st: State, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Perceived power (B, observer, observed) and actual power (B, L). `weights` (B, R): each
+    region's share of the members, if known (`membership` returns it)."""
     p = spec.params
     t = min(st.month, spec.months - 1)
     weight = visible_weight(spec)
-    return _perceive(st.holder, st.office_patron, weight, spec.oratory, st.prestige, st.heir, st.members,
+    if weights is None:
+        weights = weights_all(st.members)
+    return _perceive(st.holder, st.office_patron, weight, spec.oratory, st.prestige, st.heir, weights, st.members,
                      st.patron, st.expelled, st.ideology, st.steered, st.loyalty, st.sentiment, st.committee,
                      float(spec.committee_size[t]), st.insight, p["appointment_strength"], p["hidden_weight"])
 
 
 @njit(cache=True, error_model="numpy")
-def _perceive(holder, office_patron, weight, oratory, prestige, heir, members, patron, expelled, ideology,
+def _perceive(holder, office_patron, weight, oratory, prestige, heir, weights, members, patron, expelled, ideology,
               steered, loyalty, sentiment, committee, size, insight, strength, hw):  # pragma: no cover - compiled
     """`power` and `perceive` run by run, in the same arithmetic."""
     B, L = prestige.shape
@@ -31,14 +34,13 @@ def _perceive(holder, office_patron, weight, oratory, prestige, heir, members, p
     O = holder.shape[1]
     perceived = np.empty((B, L, L))
     actual = np.empty((B, L))
-    w = np.empty(R)
     dlv = np.empty(R)
     visible = np.empty(L)
     hidden = np.empty(L)
     own_w = np.empty(L)
     client_w = np.empty(L)
     for r in range(B):
-        weights_row(members, r, w)
+        w = weights[r]
         delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength, dlv)
         # each leader's sum over his offices in office order (adding 0.0 for another's changes nothing)
         for i in range(L):

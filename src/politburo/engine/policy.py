@@ -32,8 +32,9 @@ def _next_rung(holder, weight, in_bureau, in_committee, expelled, exiled, submit
     B, L = in_bureau.shape
     rung = np.full((B, L), -1, dtype=np.int64)
     best = np.full((B, L), -1, dtype=np.int64)
+    bestw = np.empty(L)
     for r in range(B):
-        bestw = np.full(L, -1.0)
+        bestw[:] = -1.0
         for o in range(holder.shape[1]):
             h = holder[r, o]
             if h >= 0 and weight[o] > bestw[h]:

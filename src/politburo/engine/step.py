@@ -36,9 +36,9 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
     world.world(spec, st, rng, log, running)
     if t == spec.founder_death:
         ceremonies.founder_death(spec, st, log, running)
-    membership.membership(spec, st)
-    appointments.circular_flow(spec, st, rng, log, running)
-    perceived, actual = perception.perceive(spec, st)
+    weights = membership.membership(spec, st)  # circular flow keeps the membership
+    appointments.circular_flow(spec, st, rng, log, running, weights)
+    perceived, actual = perception.perceive(spec, st, weights)
     th = coalitions.threat(spec, st, perceived)
     masks = coalitions.coalitions(spec, st, th, log, running)
     if t == spec.funeral:
