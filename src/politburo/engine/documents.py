@@ -29,20 +29,27 @@ def _benefit(th, allied, dmg):  # pragma: no cover - compiled
     out = np.empty((B, L))
     for r in range(B):
         for i in range(L):
-            top = 1e-9
-            for j in range(L):
-                if np.isfinite(th[r, i, j]) and th[r, i, j] > top:
-                    top = th[r, i, j]
-            v = -dmg[i]
-            for j in range(L):
-                # damage to a rival counts by how threatening he looks; an ally is spared unless
-                # he looks threatening even as an ally (which an accurate eye may see)
-                w = th[r, i, j] / top if np.isfinite(th[r, i, j]) else 0.0
-                if allied[r, i, j]:
-                    w -= 0.5
-                v += w * dmg[j]
-            out[r, i] = v
+            out[r, i] = _benefit_one(th, allied, dmg, r, i)
     return out
+
+
+@njit(cache=True, error_model="numpy")
+def _benefit_one(th, allied, dmg, r, i):  # pragma: no cover - compiled
+    """benefit(...)[r, i]."""
+    L = th.shape[1]
+    top = 1e-9
+    for j in range(L):
+        if np.isfinite(th[r, i, j]) and th[r, i, j] > top:
+            top = th[r, i, j]
+    v = -dmg[i]
+    for j in range(L):
+        # damage to a rival counts by how threatening he looks; an ally is spared unless
+        # he looks threatening even as an ally (which an accurate eye may see)
+        w = th[r, i, j] / top if np.isfinite(th[r, i, j]) else 0.0
+        if allied[r, i, j]:
+            w -= 0.5
+        v += w * dmg[j]
+    return v
 
 
 def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:

@@ -47,6 +47,14 @@ class Log:
 
     def vote(self, month: int, mask: np.ndarray, body: int, motion, proposer, target, yes, no,
              abstain, passed, office=-1) -> None:
+        cols_in = (motion, proposer, target, yes, no, abstain, passed, office)
+        if mask.ndim == 1 and all(isinstance(a, np.ndarray) and a.shape == mask.shape for a in cols_in):
+            # the usual case (a column per run): all columns in one compiled pass, as rows of one block
+            block = _vote_block(mask, month, body, self.count + 1, *cols_in)
+            if block.shape[1]:
+                self.count += 1
+                self.votes.append(block)  # type: ignore[arg-type]
+            return
         runs = np.flatnonzero(mask)
         if runs.size == 0:
             return
@@ -107,4 +115,33 @@ def _event_block(rec, n, month, count):  # pragma: no cover - compiled
         if q == 0 or group[q] != group[q - 1]:
             c += 1
         out[6, q] = c
+    return out
+
+
+@njit(cache=True, error_model="numpy")
+def _vote_block(mask, month, body, seq, motion, proposer, target, yes, no, abstain, passed,
+                office):  # pragma: no cover - compiled
+    """The columns of `Log.vote` (run, month, body, the eight columns, seq) as the rows of one
+    (12, n) block, for the runs in `mask`."""
+    n = 0
+    for r in range(mask.shape[0]):
+        n += 1 if mask[r] else 0
+    out = np.empty((12, n), dtype=np.int64)
+    k = 0
+    for r in range(mask.shape[0]):
+        if not mask[r]:
+            continue
+        out[0, k] = r
+        out[1, k] = month
+        out[2, k] = body
+        out[3, k] = motion[r]
+        out[4, k] = proposer[r]
+        out[5, k] = target[r]
+        out[6, k] = yes[r]
+        out[7, k] = no[r]
+        out[8, k] = abstain[r]
+        out[9, k] = passed[r]
+        out[10, k] = office[r]
+        out[11, k] = seq
+        k += 1
     return out

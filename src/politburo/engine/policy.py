@@ -9,7 +9,7 @@ from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import controls, distance, holds, party_line, visible_weight
-from politburo.engine.documents import _benefit
+from politburo.engine.documents import _benefit_one
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import Spec
@@ -97,6 +97,8 @@ def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, 
     h_cand = np.full((B, L), -1, dtype=np.int64)
     for r in range(B):
         for i in range(L):
+            if not free[r, i]:
+                continue  # no motion whatever the candidates (U -inf, no target)
             m = 0.0
             first = True
             for j in range(L):
@@ -248,14 +250,16 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
 def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition, caution,
                      desperation):  # pragma: no cover - compiled
     """The utility of publishing document d, where it is still closed and would help him."""
-    b = _benefit(th, allied, dmg)
     B, L = active.shape
     for r in range(B):
         if doc_public[r, d]:
             continue
         for i in range(L):
-            if active[r, i] and b[r, i] > 0:
-                U[r, i, PUBLISH] = (4.0 * b[r, i] * ambition[i] - desperation * (1.0 if losing[r, i] else 0.0) * 2.0
+            if not active[r, i]:
+                continue  # (the benefit is computed only where it can matter)
+            b = _benefit_one(th, allied, dmg, r, i)
+            if b > 0:
+                U[r, i, PUBLISH] = (4.0 * b * ambition[i] - desperation * (1.0 if losing[r, i] else 0.0) * 2.0
                                     - caution[i] - 0.2)
 
 
@@ -275,6 +279,8 @@ def _utilities(target, allied, committee, insight, press, top, appoint, faction,
         for i in range(L):
             amb, cau, rig = ambition[i], caution[i], rigidity[i]
             U[r, i, LIE_LOW] = 0.15 * cau
+            if not active[r, i]:
+                continue  # every other action needs him active (free implies active); `losing` unused
             has_t = target[r, i] >= 0
             if polemics > 0 and active[r, i] and has_t:
                 U[r, i, POLEMIC] = amb * (0.5 * oratory[i] + 0.4 * press[r, i]) - 0.6 * cau - 0.1
