@@ -211,6 +211,17 @@ def test_explain_is_exact_and_its_shapley_values_can_be_recomputed_from_the_stor
     assert n == 3
 
 
+def test_results_read_in_chunks_of_replicates_equal_results_read_at_once(
+        explained: tuple[Path, str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large experiments are reduced chunk by chunk (bounded memory); the summary must not change."""
+    from politburo.experiments import analyses as an
+
+    store, text, _ = explained
+    monkeypatch.setattr(an, "MAX_CELLS", 8 * 7)  # 7 replicates per chunk: uneven chunks
+    rerun = cli_json(*EXPLAIN_60, "--store", str(store))[0]
+    assert rerun == text
+
+
 def test_a_rerun_reuses_the_store_and_prints_identical_json(explained: tuple[Path, str, dict[str, Any]]) -> None:
     store, text, data = explained
     files = task_files(store, data["experiment"])
@@ -567,3 +578,14 @@ def test_inevitability_curve_is_a_probability_that_ends_near_certain(tmp_path: P
     keys = set(zip(t["replicate"][fut].tolist(), t["branch_month"][fut].tolist(), t["future"][fut].tolist(),
                    strict=True))
     assert len(keys) == fut.sum()
+    # Read in chunks of replicates (as a large experiment is), the summary is the same.
+    from politburo.experiments import analyses as an
+
+    mp = pytest.MonkeyPatch()
+    mp.setattr(an, "MAX_CELLS", 3 * (4 * len(months) + 1))
+    try:
+        rerun = cli_json("inevitability", "-n", "10", "--futures", "4", "--every", "12", "--workers", "1",
+                         "--store", str(store))[1]
+    finally:
+        mp.undo()
+    assert rerun == data

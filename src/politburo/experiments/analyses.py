@@ -5,6 +5,7 @@ summarises its stored runs into a JSON-ready dict that holds results only."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,6 @@ from politburo.experiments.backends import Backend, execute
 from politburo.experiments.outcomes import Outcome, leader_ids, leader_names
 from politburo.experiments.plan import Arm, Experiment, branch_months, check_arm
 from politburo.experiments.stats import (
-    bootstrap_weights,
     mean_ci,
     ratio_ci,
     rounded,
@@ -87,15 +87,61 @@ def coalition_arms(members: list[list[str]], ids: list[str], sets: dict[str, Any
     return arms
 
 
-def values_matrix(exp: Experiment, store: Store, outcome: Outcome, arms: int, offset: int = 0) -> np.ndarray:
-    """(replicates, arms) outcome values of arms offset..offset+arms-1, read with DuckDB."""
+# Outcome values read at once: replicates x arms cells (8 bytes each). Larger experiments are
+# read and reduced in chunks of replicates, so memory stays bounded whatever their size.
+MAX_CELLS = 4_000_000
+SMALL_GAME = 4  # players up to which every coalition's chance is reported
+
+
+def values_matrix(exp: Experiment, store: Store, outcome: Outcome, arms: int, offset: int = 0,
+                  start: int = 0, stop: int | None = None) -> np.ndarray:
+    """(replicates, arms) outcome values of arms offset..offset+arms-1 and replicates start..stop-1,
+    read with DuckDB."""
+    stop = exp.replicates if stop is None else stop
     rows = store.query(exp.id, ["arm", "replicate", *outcome.columns()],
-                       where=f"branch_month < 0 AND arm >= {offset} AND arm < {offset + arms}")
-    v = np.full((exp.replicates, arms), np.nan)
-    v[rows["replicate"], rows["arm"] - offset] = outcome.evaluate(rows)
+                       where=f"branch_month < 0 AND arm >= {offset} AND arm < {offset + arms} "
+                             f"AND replicate >= {start} AND replicate < {stop}")
+    v = np.full((stop - start, arms), np.nan)
+    v[rows["replicate"] - start, rows["arm"] - offset] = outcome.evaluate(rows)
     if np.isnan(v).any():  # pragma: no cover - the store lost a task
         raise RuntimeError(f"experiment {exp.id} is missing runs")
     return v
+
+
+@dataclass
+class Game:
+    """What the attribution needs from each replicate of a 2**n-coalition game."""
+
+    phi: np.ndarray  # (R, n) Shapley values
+    on: np.ndarray  # (R,) every player present
+    off: np.ndarray  # (R,) none
+    minus: np.ndarray  # (R, n) all but player i
+    plus: np.ndarray  # (R, n) player i alone
+    values: np.ndarray | None  # (R, 2**n) every coalition, for small games
+
+    @staticmethod
+    def of(v: np.ndarray) -> Game:
+        m = v.shape[1]
+        n = m.bit_length() - 1
+        bits = 1 << np.arange(n)
+        return Game(shapley(v), v[:, m - 1].copy(), v[:, 0].copy(), v[:, (m - 1) ^ bits], v[:, bits],
+                    v.copy() if n <= SMALL_GAME else None)
+
+    @staticmethod
+    def concat(parts: list[Game]) -> Game:
+        def cat(key: str) -> np.ndarray:
+            return np.concatenate([getattr(p, key) for p in parts])
+
+        small = parts[0].values is not None
+        return Game(cat("phi"), cat("on"), cat("off"), cat("minus"), cat("plus"), cat("values") if small else None)
+
+
+def read_game(exp: Experiment, store: Store, outcome: Outcome, n: int, offset: int = 0) -> Game:
+    """The game of arms offset..offset+2**n-1, read and reduced in chunks of replicates."""
+    m = 1 << n
+    chunk = max(1, MAX_CELLS // m)
+    return Game.concat([Game.of(values_matrix(exp, store, outcome, m, offset, a, min(exp.replicates, a + chunk)))
+                        for a in range(0, exp.replicates, chunk)])
 
 
 # ------------------------------------------------------------------ explain
@@ -110,19 +156,17 @@ def build_explain(where: str, raw: dict[str, Any], world: dict[str, Any], level:
     return Experiment("explain", where, raw, world, arms, seed, replicates, settings={"level": level})
 
 
-def attribution(v: np.ndarray, ids: list[str], labels: list[str], seed: int) -> dict[str, Any]:
+def attribution(g: Game, ids: list[str], labels: list[str], seed: int) -> dict[str, Any]:
     """Shapley values with intervals, shares of the all-on advantage, and one-at-a-time effects."""
     n = len(ids)
-    full = (1 << n) - 1
-    phi = shapley(v)
-    total = v[:, full] - v[:, 0]
-    w = bootstrap_weights(v.shape[0], seed)
-    share = ratio_ci(phi, total, w) if abs(total.mean()) > 1e-12 else None
+    phi = g.phi
+    total = g.on - g.off
+    share = ratio_ci(phi, total, seed) if abs(total.mean()) > 1e-12 else None
     rows = []
     for i in range(n):
         row = {"id": ids[i], "label": labels[i], "shapley": mean_ci(phi[:, i]),
-               "remove_from_history": mean_ci(v[:, full] - v[:, full ^ (1 << i)]),
-               "add_to_all_off": mean_ci(v[:, 1 << i] - v[:, 0])}
+               "remove_from_history": mean_ci(g.on - g.minus[:, i]),
+               "add_to_all_off": mean_ci(g.plus[:, i] - g.off)}
         if share is not None:
             row["share"] = {"mean": float(share["mean"][i]), "low": float(share["low"][i]),
                             "high": float(share["high"][i])}
@@ -132,8 +176,8 @@ def attribution(v: np.ndarray, ids: list[str], labels: list[str], seed: int) -> 
     second = int(order[1]) if n > 1 else None
     return {
         "players": rows,
-        "all_on": mean_ci(v[:, full]),
-        "all_off": mean_ci(v[:, 0]),
+        "all_on": mean_ci(g.on),
+        "all_off": mean_ci(g.off),
         "advantage": mean_ci(total),
         "exact": bool(np.allclose(phi.sum(axis=1), total, atol=1e-9)),
         "ranking": [ids[int(i)] for i in order],
@@ -165,11 +209,11 @@ def summarise_explain(outcome: Outcome) -> Callable[[Experiment, Store], dict[st
     def summarise(exp: Experiment, store: Store) -> dict[str, Any]:
         level = exp.settings["level"]
         ids, _, labels = players(exp.raw, level)
-        v = values_matrix(exp, store, outcome, len(exp.arms))
-        att = attribution(v, ids, labels, exp.seed)
+        g = read_game(exp, store, outcome, len(ids))
+        att = attribution(g, ids, labels, exp.seed)
         coalitions = None
-        if len(ids) <= 4:
-            coalitions = [{"arm": exp.arms[s].label, "rate": mean_ci(v[:, s])} for s in range(v.shape[1])]
+        if g.values is not None:
+            coalitions = [{"arm": exp.arms[s].label, "rate": mean_ci(g.values[:, s])} for s in range(len(exp.arms))]
         return {"kind": "explain", "experiment": exp.id, "scenario": exp.raw["scenario"]["name"],
                 "seed": exp.seed, "replicates": exp.replicates, "runs": exp.runs, "level": level,
                 **outcome.to_dict(), "world": exp.world, **att, "coalitions": coalitions,
@@ -260,15 +304,19 @@ def summarise_inevitability(outcome: Outcome, threshold: float = 0.9) -> Callabl
     def summarise(exp: Experiment, store: Store) -> dict[str, Any]:
         raw = exp.raw
         months = branch_months(month_index(raw["scenario"]["end"], raw["scenario"]["start"]) + 1, exp.every)
-        rows = store.query(exp.id, ["replicate", "branch_month", "future", *outcome.columns()])
-        hit = outcome.evaluate(rows)
-        base = rows["branch_month"] < 0
         final = np.zeros(exp.replicates)
-        final[rows["replicate"][base]] = hit[base]
-        col = {m: k for k, m in enumerate(months)}
+        col = np.full(max(months) + 1, -1)
+        col[months] = np.arange(len(months))
         p = np.zeros((exp.replicates, len(months)))
-        fut = ~base
-        np.add.at(p, (rows["replicate"][fut], np.array([col[int(m)] for m in rows["branch_month"][fut]])), hit[fut])
+        chunk = max(1, MAX_CELLS // (exp.futures * len(months) + 1))
+        for a in range(0, exp.replicates, chunk):  # read in chunks of replicates: memory stays bounded
+            rows = store.query(exp.id, ["replicate", "branch_month", "future", *outcome.columns()],
+                               where=f"replicate >= {a} AND replicate < {a + chunk}")
+            hit = outcome.evaluate(rows)
+            base = rows["branch_month"] < 0
+            final[rows["replicate"][base]] = hit[base]
+            fut = ~base
+            np.add.at(p, (rows["replicate"][fut], col[rows["branch_month"][fut].astype(np.int64)]), hit[fut])
         p /= exp.futures
         yes = final > 0.5
         curve = []
@@ -362,10 +410,8 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
         m = 1 << len(ids)
         per = []
         for d in range(draws):
-            v = values_matrix(exp, store, outcome, m, offset=d * m)
-            phi = shapley(v)
-            total = (v[:, -1] - v[:, 0]).mean()
-            per.append((phi.mean(axis=0), total, v[:, -1].mean(), v[:, 0].mean()))
+            g = read_game(exp, store, outcome, len(ids), offset=d * m)
+            per.append((g.phi.mean(axis=0), (g.on - g.off).mean(), g.on.mean(), g.off.mean()))
         phis = np.array([p[0] for p in per])
         totals = np.array([p[1] for p in per])
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -31,6 +31,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from politburo.experiments.analyses import (
+    Game,
     attribution,
     check_replicates,
     coalition_arms,
@@ -201,7 +202,7 @@ def summarise_claims(claims: ClaimsFile, outcomes: list[Outcome]) -> Callable[[E
                                    f"(change {diff['mean']:+.1%} ± {diff['half']:.1%})")
             else:
                 ids, _, labels = players(exp.raw, "groups")
-                att = attribution(v[:, ref["coalitions"]], ids, labels, exp.seed)
+                att = attribution(Game.of(v[:, ref["coalitions"]]), ids, labels, exp.seed)
                 i = ids.index(str(c.player))
                 others = [j for j in range(len(ids)) if j != i]
                 phi = {p["id"]: p for p in att["players"]}

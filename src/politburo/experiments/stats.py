@@ -47,17 +47,18 @@ def mean_ci(x: np.ndarray) -> dict[str, float]:
     return {"mean": mean, "low": mean - half, "high": mean + half, "half": half}
 
 
-def bootstrap_weights(n: int, seed: int, resamples: int = 1000) -> np.ndarray:
-    """Resampling weights (resamples, n) for a deterministic bootstrap over replicates."""
-    rng = np.random.default_rng([seed, 0xB007])
-    return rng.multinomial(n, np.full(n, 1.0 / n), size=resamples).astype(np.float64) / n
-
-
-def ratio_ci(num: np.ndarray, den: np.ndarray, weights: np.ndarray) -> dict[str, np.ndarray]:
-    """mean(num) / mean(den) per column of num, with a percentile bootstrap 95% interval."""
+def ratio_ci(num: np.ndarray, den: np.ndarray, seed: int, resamples: int = 1000) -> dict[str, np.ndarray]:
+    """mean(num) / mean(den) per column of num, with a percentile bootstrap 95% interval over
+    rows (resampled with a generator seeded by `seed`, one resample at a time: memory stays linear)."""
     point = num.mean(axis=0) / den.mean()
-    boot = (weights @ num) / (weights @ den)[:, None]
-    lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    rng = np.random.default_rng([seed, 0xB007])
+    n = num.shape[0]
+    boot = np.empty((resamples, num.shape[1]))
+    for b in range(resamples):
+        idx = rng.integers(0, n, size=n)
+        boot[b] = num[idx].mean(axis=0) / den[idx].mean()
+    with np.errstate(all="ignore"):
+        lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
     return {"mean": point, "low": lo, "high": hi}
 
 
