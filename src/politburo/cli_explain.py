@@ -320,14 +320,18 @@ def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOp
     if not exps:
         _say(out, f"No experiments stored in {store}")
         return
-    table = Table(title=f"Experiments in {store}", title_justify="left")
-    for col in ("id", "kind", "scenario", "arms", "replicates", "runs", "tasks", "status"):
-        table.add_column(col, justify="right" if col in ("arms", "replicates", "runs", "tasks") else "left")
+    import datetime
+
+    _wide(130)
+    table = _table(f"Experiments in {store}", ("id", "kind", "scenario", "when", "status", "arms", "replicates",
+                                               "runs", "tasks"), left=5)
     for m in exps:
         status = "complete" if m["complete"] else "incomplete"
-        table.add_row(m["id"], m["kind"], m["scenario"], str(len(m["arms"])), f"{m['replicates']:,}",
-                      f"{m['runs']:,}", f"{m['tasks_done']}/{m['tasks']}", status)
+        when = datetime.datetime.fromtimestamp(m["modified"]).strftime("%Y-%m-%d %H:%M")
+        table.add_row(m["id"], m["kind"], m["scenario"], when, status, str(len(m["arms"])), f"{m['replicates']:,}",
+                      f"{m['runs']:,}", f"{m['tasks_done']}/{m['tasks']}")
     out.print(table)
+    _say(out, "Show one with: politburo results show ID (a unique prefix is enough)")
 
 
 @results_app.command("show")
@@ -406,9 +410,13 @@ def _bar(value: float, scale: float, width: int = 24) -> Text:
                 style="green" if value >= 0 else "red")
 
 
-def render(result: dict[str, Any]) -> None:
+def _wide(width: int = 110) -> None:
     if not out.is_terminal:  # piped or captured: do not squeeze the tables into 80 columns
-        out.width = max(out.width, 110)
+        out.width = max(out.width, width)
+
+
+def render(result: dict[str, Any]) -> None:
+    _wide()
     kind = result["kind"]
     {"explain": _render_explain, "whatif": _render_whatif, "inevitability": _render_inevitability,
      "claims": _render_claims, "uncertainty": _render_uncertainty}[kind](result)
