@@ -157,6 +157,8 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
     B, L = cand.shape
     out = np.zeros((B, L))
     s = np.zeros(L)
+    den = np.empty(5)
+    have = np.zeros(5, dtype=np.bool_)
     for r in range(B):
         for i in range(L):
             j = cand[r, i]
@@ -200,10 +202,18 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
             side /= size
             base = lean + w[7] * side
             yes = 0.0
+            # a side takes five values (±1, ±0.5, 0): each logistic computed once
+            for k in range(5):
+                have[k] = False
             for b in range(L):
                 seen = committee[r, b] * insight[r, i, b]
                 if seen != 0.0:  # an unseen bloc adds exactly 0 (for finite parameters)
-                    yes += seen / (1.0 + np.exp(-(base + w[8] * s[b])))
+                    sb = s[b]
+                    k = 0 if sb == 1.0 else 1 if sb == -1.0 else 2 if sb == 0.5 else 3 if sb == -0.5 else 4
+                    if not have[k]:
+                        den[k] = 1.0 + np.exp(-(base + w[8] * sb))
+                        have[k] = True
+                    yes += seen / den[k]
                 if member[r, b] and s[b] > 0:
                     yes += 1.0
             unaligned = size - seen_total - n_member
@@ -371,6 +381,14 @@ def _noisy_argmax(U, running, scale, reps, key, target_of):  # pragma: no cover 
                     lo[a] = u_ + scale * glo - _SLACK * (abs(u_) + scale * abs(glo) + 1.0)
                     hi[a] = u_ + scale * ghi + _SLACK * (abs(u_) + scale * abs(ghi) + 1.0)
                     floor = max(floor, lo[a])
+                n_cand = 0
+                for a in range(K):
+                    if np.isfinite(U[r, i, a]) and hi[a] >= floor:
+                        n_cand += 1
+                        only = a
+                if n_cand == 1:
+                    out[r, i] = only  # the only one that can win: its exact noise changes nothing
+                    continue
                 best = -np.inf
                 for a in range(K):
                     if np.isfinite(U[r, i, a]) and hi[a] >= floor:
