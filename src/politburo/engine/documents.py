@@ -135,10 +135,12 @@ def congress_removals(spec: Spec, st: State, rng: Streams, log: lg.Log, running:
 def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
     """Late publication by a leader who has read the document."""
     p = spec.params
-    rows = np.arange(st.B)
     L = spec.L
-    police = controls(spec, st, "police")
-    for d in range(len(spec.document_names) if publishers.any() else 0):
+    n_docs = len(spec.document_names) if publishers.any() else 0
+    if n_docs:
+        rows = np.arange(st.B)
+        police = controls(spec, st, "police")
+    for d in range(n_docs):
         arrived = 0 <= spec.doc_arrival[d] <= st.month
         if not arrived:
             continue

@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import holds, pw_sum
+from politburo.engine.common import holds, put, pw_sum
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -38,10 +38,23 @@ def committee_share(spec: Spec, st: State) -> np.ndarray:
 
 
 def check_victory(spec: Spec, st: State, log: lg.Log) -> None:
-    won, w = _victory(holds(spec, st, "top_party_office"), _share(st.committee, st.in_committee), st.in_bureau,
-                      st.submitted, st.expelled, st.running)
-    _settle(won, w, st.winner, st.victory, st.running, st.month)
-    log.event(st.month, lg.VICTORY, won, w)
+    ev = np.empty((st.B, 6), dtype=np.int64)
+    n = _check_victory(holds(spec, st, "top_party_office"), st.committee, st.in_committee, st.in_bureau,
+                       st.submitted, st.expelled, st.running, st.winner, st.victory, st.month, ev)
+    log.event_block(st.month, ev, n)  # one group: as one `event` call for the runs won
+
+
+@njit(cache=True, error_model="numpy")
+def _check_victory(top, committee, in_committee, in_bureau, submitted, expelled, running, winner, victory, month,
+                   ev):  # pragma: no cover - compiled
+    """_victory and _settle in one pass; the victories as event rows."""
+    won, w = _victory(top, _share(committee, in_committee), in_bureau, submitted, expelled, running)
+    _settle(won, w, winner, victory, running, month)
+    n = 0
+    for r in range(won.shape[0]):
+        if won[r]:
+            n = put(ev, n, 0, r, lg.VICTORY, w[r], -1, -1)
+    return n
 
 
 @njit(cache=True, error_model="numpy")

@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine.bodies import delivery_row
-from politburo.engine.common import visible_weight, weights_all
+from politburo.engine.common import _cached, visible_weight, weights_all
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -17,7 +17,7 @@ def perceive(spec: Spec, st: State, weights: np.ndarray | None = None) -> tuple[
     region's share of the members, if known (`membership` returns it)."""
     p = spec.params
     t = min(st.month, spec.months - 1)
-    weight = visible_weight(spec)
+    weight = _cached(st, ("visible_weight",), lambda: visible_weight(spec))
     if weights is None:
         weights = weights_all(st.members)
     return _perceive(st.holder, st.office_patron, weight, spec.oratory, st.prestige, st.heir, weights, st.members,

@@ -8,7 +8,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import controls, distance, holds, party_line, visible_weight
+from politburo.engine.common import _cached, controls, dist_row, holds, party_line, visible_weight
 from politburo.engine.documents import _benefit_one
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_uniform
@@ -23,7 +23,7 @@ ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motio
 def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     """(B, L) next motion of the sanction ladder against each leader (-1 none: exiled or
     submitted after expulsion), and the most visible office he holds (-1 none)."""
-    weight = visible_weight(spec) + 0.01
+    weight = _cached(st, ("rung_weight",), lambda: visible_weight(spec) + 0.01)
     return _next_rung(st.holder, weight, st.in_bureau, st.in_committee, st.expelled, st.exiled, st.submitted)
 
 
@@ -59,7 +59,7 @@ def _estimate_inputs(spec: Spec, st: State) -> tuple:
     p = spec.params
     size = float(spec.committee_size[min(st.month, spec.months - 1)])
     standing = st.prestige + 0.5 * st.heir
-    fit = distance(st.ideology, party_line(st)[:, None, :])
+    fit = _fit(st.ideology, party_line(st))
     top = spec.power("top_party_office")
     return (st.allied, st.target, st.submitted, st.committee, st.insight,
             st.in_committee & ~st.expelled, standing, fit, st.grounds,
@@ -68,6 +68,17 @@ def _estimate_inputs(spec: Spec, st: State) -> tuple:
             np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
                       p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
                       p["removal_push"], p["bandwagon"], p["bloc_discipline"], p["supermajority"]]))
+
+
+@njit(cache=True, error_model="numpy")
+def _fit(ideology, line):  # pragma: no cover - compiled
+    """distance(ideology, line[:, None, :]): each leader's distance from the party's line."""
+    B, L, _ = ideology.shape
+    out = np.empty((B, L))
+    for r in range(B):
+        for i in range(L):
+            out[r, i] = dist_row(ideology[r, i], line[r])
+    return out
 
 
 def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: np.ndarray) -> np.ndarray:

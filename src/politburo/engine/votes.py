@@ -51,8 +51,20 @@ def _stance(allied, targets, submitted, proposer, target):  # pragma: no cover -
 def charging(spec: Spec, st: State) -> np.ndarray:
     """(B, L) leaders who can bring a disciplinary charge at full weight: those who control the
     control commission, in person or through a client, and their allies."""
-    ctrl = controls(spec, st, "control")
-    return ctrl | np.einsum("bik,bk->bi", st.allied.astype(np.int64), ctrl.astype(np.int64)).astype(bool)
+    return _charging(controls(spec, st, "control"), st.allied)
+
+
+@njit(cache=True, error_model="numpy")
+def _charging(ctrl, allied):  # pragma: no cover - compiled
+    B, L = ctrl.shape
+    out = np.empty((B, L), dtype=np.bool_)
+    for r in range(B):
+        for i in range(L):
+            c = ctrl[r, i]
+            for k in range(L):
+                c = c or (allied[r, i, k] and ctrl[r, k])
+            out[r, i] = c
+    return out
 
 
 def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
