@@ -48,9 +48,7 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
     documents.arrivals(spec, st, rng, log, running, th)
     if meeting:
         motions.meeting(spec, st, rng, log, running, motion_target)
-    motions.readmit_and_relapse(spec, st, rng, log, running)
-    outcome.defeats(spec, st)
-    outcome.check_victory(spec, st, log)
+    _back(spec, st, rng, log, running)
     if series is not None:
         record(spec, st, series, perceived, actual)
     st.month = t + 1
@@ -114,6 +112,35 @@ def _front_kernel(drive, holder, office_patron, recruit, members, steered, recru
         th, old_target, old_allied, old_masks, contender, ideology, enmity, prestige, first, t, hysteresis, floor,
         max_distance, opportunist, running, ev_k)
     return perceived, actual, th, target, allied, masks, n_c, n_k
+
+
+def _back(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
+    """Readmission and relapse, defeats and victory, as `motions.readmit_and_relapse`,
+    `outcome.defeats` and `outcome.check_victory` one after the other (one compiled call)."""
+    p = spec.params
+    B, L = st.target.shape
+    t = st.month
+    ev_r = np.empty((2 * B * L, 6), dtype=np.int64)
+    ev_v = np.empty((B, 6), dtype=np.int64)
+    n_r, n_v = _back_kernel(running, st.expelled, st.exiled, st.submitted, st.sanctions, spec.ambition,
+                            p["readmission"], p["relapse"], rng.reps, rng.key("readmission", t), rng.key("relapse", t),
+                            t, ev_r, st.defeated, st.had_office, st.holder, st.removed,
+                            holds(spec, st, "top_party_office"), st.committee, st.in_committee, st.in_bureau,
+                            st.running, st.winner, st.victory, ev_v)
+    log.event_block(t, ev_r, n_r)
+    log.event_block(t, ev_v, n_v)
+
+
+@njit(cache=True, error_model="numpy")
+def _back_kernel(running, expelled, exiled, submitted, sanctions, ambition, readmission, relapse, reps, key_back,
+                 key_relapse, month, ev_r, defeated, had_office, holder, removed, top, committee, in_committee,
+                 in_bureau, st_running, winner, victory, ev_v):  # pragma: no cover - compiled
+    n_r = motions._readmit_and_relapse(running, expelled, exiled, submitted, sanctions, ambition, readmission,
+                                       relapse, reps, key_back, key_relapse, month, ev_r)
+    outcome._defeats(defeated, had_office, holder, removed, expelled, month)
+    n_v = outcome._check_victory(top, committee, in_committee, in_bureau, submitted, expelled, st_running, winner,
+                                 victory, month, ev_v)
+    return n_r, n_v
 
 
 def _actions(spec: Spec, st: State, action: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
