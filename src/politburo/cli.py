@@ -114,14 +114,21 @@ def _factors_off(items: list[str] | None) -> list[str]:
     return names
 
 
-def _load(source: str, overrides: list[str] | None = None, factors_off: list[str] | None = None) -> Scenario:
-    """`load_scenario`, with file-system errors reported like scenario problems."""
+@contextmanager
+def _reading(source: str) -> Iterator[None]:
+    """File-system errors while reading `source`, reported like scenario problems."""
     try:
-        return load_scenario(source, list(overrides or []), list(factors_off or []))
+        yield
     except UnicodeDecodeError:
         raise ScenarioError(source, ["not a UTF-8 text file"]) from None
     except OSError as exc:
         raise ScenarioError(source, [exc.strerror or str(exc)]) from None
+
+
+def _load(source: str, overrides: list[str] | None = None, factors_off: list[str] | None = None) -> Scenario:
+    """`load_scenario`, with file-system errors reported like scenario problems."""
+    with _reading(source):
+        return load_scenario(source, list(overrides or []), list(factors_off or []))
 
 
 def _print_json(data: Any) -> None:

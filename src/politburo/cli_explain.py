@@ -3,8 +3,10 @@ experiments run through the results store on a local pool or a Dask cluster."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,6 +24,7 @@ from politburo.cli import (
     _positive,
     _print_json,
     _progress,
+    _reading,
     _reported,
     _say,
     _seed,
@@ -32,7 +35,7 @@ from politburo.cli import (
 from politburo.experiments import analyses as an
 from politburo.experiments.backends import Backend, make_backend, runs_done
 from politburo.experiments.claims import build_claims, read_claims, summarise_claims
-from politburo.experiments.outcomes import default_target, parse_outcome
+from politburo.experiments.outcomes import Outcome, default_target, parse_outcome
 from politburo.experiments.plan import Experiment
 from politburo.experiments.store import DEFAULT_STORE, Store
 from politburo.loader import ScenarioError, load_raw, parse_overrides, read_scenario
@@ -63,12 +66,8 @@ PlotOpt = Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help=
 
 
 def _scenario(source: str) -> tuple[str, dict[str, Any]]:
-    try:
+    with _reading(source):
         return read_scenario(source)
-    except UnicodeDecodeError:
-        raise ScenarioError(source, ["not a UTF-8 text file"]) from None
-    except OSError as exc:
-        raise ScenarioError(source, [exc.strerror or str(exc)]) from None
 
 
 def _world(where: str, raw: dict[str, Any], items: list[str] | None, option: str = "--set") -> dict[str, Any]:
@@ -92,8 +91,6 @@ def _output_file(text: str | None, option: str, suffix: str) -> Path | None:
         raise ScenarioError(option, [f"folder {parent} does not exist"])
     if path.is_dir():
         raise ScenarioError(option, [f"{text} is a folder"])
-    import os
-
     if not os.access(parent, os.W_OK):
         raise ScenarioError(option, [f"folder {parent} is not writable"])
     return path
@@ -135,6 +132,50 @@ def _finish(result: dict[str, Any], as_json: bool, report: Path | None, plot: Pa
 # ------------------------------------------------------------------ commands
 
 
+@dataclass
+class _Common:
+    """The options every experiment command shares."""
+
+    seed: str
+    store: str
+    backend: str
+    scheduler: str | None
+    workers: str | None
+    as_json: bool
+    report: str | None
+    plot: str | None
+
+
+# What a command runs: each step is (key in the result or None for the result itself, the
+# experiment, its summariser, the progress label).
+_Step = tuple[str | None, Experiment, Callable[[Experiment, Store], dict[str, Any]], str]
+# Given the seed, replicates, scenario and world: the outcome a report also shows, and the steps.
+_Plan = Callable[[int, int, str, dict[str, Any], dict[str, Any]], tuple[Outcome, list[_Step]]]
+
+
+def _command(opts: _Common, scenario: str, world_items: list[str] | None, world_option: str,
+             replicates: str | None, default_replicates: int, plan: _Plan) -> None:
+    """Parse and check every input (nothing is stored before all of it is valid), run the plan's
+    experiments through the store, and print, report and plot the result."""
+    with _reported():
+        seed_value = _seed(opts.seed)
+        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else default_replicates
+        where, raw = _scenario(scenario)
+        world = _world(where, raw, world_items, world_option)
+        outcome, steps = plan(seed_value, reps, where, raw, world)
+        report_path = _output_file(opts.report, "--report", ".html")
+        plot_path = _output_file(opts.plot, "--plot", ".png")
+        st = Store(opts.store)
+        st.check_writable()
+        with _backend(opts.backend, opts.scheduler, opts.workers) as be:
+            result: dict[str, Any] = {}
+            for key, exp, summarise, label in steps:
+                done = _execute(exp, st, be, summarise, label)
+                result = done if key is None else {**result, key: done}
+            extra = _extras(result, where, raw, world, seed_value, outcome, st, be, report_path)
+    _finish(result, opts.as_json, report_path, plot_path, extra)
+
+
 @app.command()
 def explain(
     scenario: ScenarioOpt = "soviet-1924",
@@ -158,28 +199,22 @@ def explain(
 ) -> None:
     """Exact Shapley attribution of the outcome to the scenario's factors (or factor groups), with
     95% intervals, one-at-a-time effects and a verdict."""
-    with _reported():
-        seed_value = _seed(seed)
+
+    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
+            Outcome, list[_Step]]:
         if level not in an.LEVELS:
             raise ScenarioError("--level", [f"unknown level {level!r} (use groups or factors)"])
-        default = 2000 if level == "groups" else 200
-        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else default
         draws = _positive("--uncertainty", uncertainty, "the number of parameter draws") if uncertainty else 0
-        where, raw = _scenario(scenario)
-        world = _world(where, raw, set_)
         oc = parse_outcome(outcome, raw, target or default_target(raw))
-        exp = an.build_explain(where, raw, world, level, reps, seed_value)
-        unc = an.build_uncertainty(where, raw, world, level, max(1, reps // 4), draws, seed_value) if draws else None
-        report_path = _output_file(report, "--report", ".html")
-        plot_path = _output_file(plot, "--plot", ".png")
-        st = Store(store)
-        st.check_writable()
-        with _backend(backend, scheduler, workers) as be:
-            result = _execute(exp, st, be, an.summarise_explain(oc), "Explain")
-            if unc is not None:
-                result = {**result, "uncertainty": _execute(unc, st, be, an.summarise_uncertainty(oc), "Uncertainty")}
-            extra = _extras(result, where, raw, world, seed_value, oc, st, be, report_path)
-    _finish(result, as_json, report_path, plot_path, extra)
+        steps: list[_Step] = [(None, an.build_explain(where, raw, world, level, reps, seed_value),
+                               an.summarise_explain(oc), "Explain")]
+        if draws:
+            unc = an.build_uncertainty(where, raw, world, level, max(1, reps // 4), draws, seed_value)
+            steps.append(("uncertainty", unc, an.summarise_uncertainty(oc), "Uncertainty"))
+        return oc, steps
+
+    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot), scenario, set_, "--set",
+             replicates, 2000 if level == "groups" else 200, plan)
 
 
 @app.command()
@@ -205,23 +240,17 @@ def whatif(
 ) -> None:
     """History against one counterfactual, paired under common random numbers: every principal's
     chance to win, the difference with its interval, and when victories come."""
-    with _reported():
-        seed_value = _seed(seed)
-        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else 4000
-        where, raw = _scenario(scenario)
-        world = _world(where, raw, world_, "--world")
+
+    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
+            Outcome, list[_Step]]:
         off = _factors_off(factor)
         sets = parse_overrides(list(set_ or []))
         oc = parse_outcome(outcome, raw, target or default_target(raw))
         exp = an.build_whatif(where, raw, world, off, sets, reps, seed_value)
-        report_path = _output_file(report, "--report", ".html")
-        plot_path = _output_file(plot, "--plot", ".png")
-        st = Store(store)
-        st.check_writable()
-        with _backend(backend, scheduler, workers) as be:
-            result = _execute(exp, st, be, an.summarise_whatif(oc), "What if")
-            extra = _extras(result, where, raw, world, seed_value, oc, st, be, report_path)
-    _finish(result, as_json, report_path, plot_path, extra)
+        return oc, [(None, exp, an.summarise_whatif(oc), "What if")]
+
+    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot), scenario, world_, "--world",
+             replicates, 4000, plan)
 
 
 @app.command()
@@ -246,25 +275,19 @@ def inevitability(
 ) -> None:
     """When did the outcome become inevitable? For each saved month, the chance of the final outcome
     given the state then, from fresh futures branched off baseline runs."""
-    with _reported():
-        seed_value = _seed(seed)
-        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else 200
+
+    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
+            Outcome, list[_Step]]:
         n_fut = _positive("--futures", futures, "the number of futures")
         step = _positive("--every", every, "the months between saved states")
         if not 0 < threshold < 1:
             raise ScenarioError("--threshold", [f"threshold must lie between 0 and 1, not {threshold}"])
-        where, raw = _scenario(scenario)
-        world = _world(where, raw, set_)
         oc = parse_outcome(outcome, raw, target or default_target(raw))
         exp = an.build_inevitability(where, raw, world, reps, n_fut, step, seed_value)
-        report_path = _output_file(report, "--report", ".html")
-        plot_path = _output_file(plot, "--plot", ".png")
-        st = Store(store)
-        st.check_writable()
-        with _backend(backend, scheduler, workers) as be:
-            result = _execute(exp, st, be, an.summarise_inevitability(oc, threshold), "Inevitability")
-            extra = _extras(result, where, raw, world, seed_value, oc, st, be, report_path)
-    _finish(result, as_json, report_path, plot_path, extra)
+        return oc, [(None, exp, an.summarise_inevitability(oc, threshold), "Inevitability")]
+
+    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot), scenario, set_, "--set",
+             replicates, 200, plan)
 
 
 @app.command()
@@ -285,21 +308,16 @@ def claims(
 ) -> None:
     """Test an essay's claims: each claim's counterfactual against history, with a verdict."""
     with _reported():
-        seed_value = _seed(seed)
-        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else 2000
         parsed = read_claims(file)
-        where, raw = _scenario(scenario or parsed.scenario or "soviet-1924")
-        world = _world(where, raw, set_)
+
+    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
+            Outcome, list[_Step]]:
         exp, outcomes = build_claims(file, parsed, where, raw, world, reps, seed_value)
-        report_path = _output_file(report, "--report", ".html")
-        plot_path = _output_file(plot, "--plot", ".png")
-        st = Store(store)
-        st.check_writable()
-        with _backend(backend, scheduler, workers) as be:
-            result = _execute(exp, st, be, summarise_claims(parsed, outcomes), "Claims")
-            main = parse_outcome("win", raw, default_target(raw))
-            extra = _extras(result, where, raw, world, seed_value, main, st, be, report_path)
-    _finish(result, as_json, report_path, plot_path, extra)
+        main = parse_outcome("win", raw, default_target(raw))
+        return main, [(None, exp, summarise_claims(parsed, outcomes), "Claims")]
+
+    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot),
+             scenario or parsed.scenario or "soviet-1924", set_, "--set", replicates, 2000, plan)
 
 
 results_app = typer.Typer(help="List and show stored experiments.", invoke_without_command=True,

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import html
 import math
-import os
-import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
+
+from politburo.experiments.store import atomic_write
 
 # ------------------------------------------------------------------ look
 
@@ -728,26 +728,10 @@ def render_report(result: dict[str, Any], extra: dict[str, Any] | None = None) -
     ])
 
 
-def _atomic(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write through a temporary file in the same folder, then rename it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; a report is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def write_report(result: dict[str, Any], path: Path, extra: dict[str, Any] | None = None) -> None:
     """One self-contained HTML report, printable on A4."""
     data = render_report(result, extra).encode("utf-8")
-    _atomic(path, lambda f: f.write(data))
+    atomic_write(path, lambda f: f.write(data))
 
 
 # ------------------------------------------------------------------ PNG
@@ -831,4 +815,4 @@ def write_plot(result: dict[str, Any], path: Path) -> None:
             ax.text(0.5, 0.5, "Nothing to chart: no effect claims", ha="center", va="center")
     fig.set_facecolor("white")
     FigureCanvasAgg(fig)
-    _atomic(path, lambda f: fig.savefig(f, format="png", dpi=PLOT_DPI, metadata={"Software": None}))
+    atomic_write(path, lambda f: fig.savefig(f, format="png", dpi=PLOT_DPI, metadata={"Software": None}))

@@ -12,7 +12,7 @@ import numpy as np
 
 from politburo.experiments.backends import Backend, execute
 from politburo.experiments.outcomes import Outcome, leader_ids, leader_names
-from politburo.experiments.plan import Arm, Experiment, branch_months, check_arm
+from politburo.experiments.plan import Arm, Experiment, branch_months, check_arm, scenario_months
 from politburo.experiments.stats import (
     mean_ci,
     ratio_ci,
@@ -21,7 +21,6 @@ from politburo.experiments.stats import (
 )
 from politburo.experiments.store import Store
 from politburo.loader import ScenarioError
-from politburo.schema import month_index
 
 GROUP_LABELS = {"position": "position", "rivals_errors": "rivals' errors", "ideology": "ideology"}
 LEVELS = ("groups", "factors")
@@ -303,7 +302,7 @@ def build_inevitability(where: str, raw: dict[str, Any], world: dict[str, Any], 
 def summarise_inevitability(outcome: Outcome, threshold: float = 0.9) -> Callable[[Experiment, Store], dict[str, Any]]:
     def summarise(exp: Experiment, store: Store) -> dict[str, Any]:
         raw = exp.raw
-        months = branch_months(month_index(raw["scenario"]["end"], raw["scenario"]["start"]) + 1, exp.every)
+        months = branch_months(scenario_months(raw), exp.every)
         final = np.zeros(exp.replicates)
         col = np.full(max(months) + 1, -1)
         col[months] = np.arange(len(months))

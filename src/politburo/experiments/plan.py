@@ -90,8 +90,8 @@ class Experiment:
     futures: int = 0  # inevitability: futures branched from each saved state
     every: int = 0  # inevitability: months between saved states
     settings: dict[str, Any] = field(default_factory=dict)  # analysis settings (not in the id)
-    _id: tuple[str, str] | None = field(default=None, repr=False, compare=False)
-    _tasks: tuple[str, list[Task]] | None = field(default=None, repr=False, compare=False)
+    _id: str | None = field(default=None, repr=False, compare=False)
+    _tasks: list[Task] | None = field(default=None, repr=False, compare=False)
 
     def identity(self) -> dict[str, Any]:
         return {
@@ -108,10 +108,9 @@ class Experiment:
 
     @property
     def id(self) -> str:
-        key = canonical(self.identity())
-        if self._id is None or self._id[0] != key:
-            self._id = (key, hashlib.sha256(key.encode()).hexdigest()[:12])
-        return self._id[1]
+        if self._id is None:  # an experiment is not changed once built; its identity is hashed once
+            self._id = digest(self.identity(), 12)
+        return self._id
 
     @property
     def runs(self) -> int:
@@ -136,12 +135,12 @@ class Experiment:
         }
 
     def tasks(self) -> list[Task]:
+        if self._tasks is not None:
+            return self._tasks
         exp_id = self.id
-        if self._tasks is not None and self._tasks[0] == exp_id:
-            return self._tasks[1]
         out: list[Task] = []
         n_arms = len(self.arms)
-        months = _months(self.raw)
+        months = scenario_months(self.raw)
         if self.futures:
             # A baseline run costs ~1 and each future about half a run on average.
             per_rep = 1 + self.futures * len(branch_months(months, self.every)) // 2
@@ -158,11 +157,12 @@ class Experiment:
                 out.append(Task(exp_id, tid, self.where, raw_text, world_text,
                                 [(a, self.arms[a]) for a in arms], self.seed, r0, r1,
                                 months, self.futures, self.every, engine_version()))
-        self._tasks = (exp_id, out)
+        self._tasks = out
         return out
 
 
-def _months(raw: dict[str, Any]) -> int:
+def scenario_months(raw: dict[str, Any]) -> int:
+    """The number of months the scenario runs."""
     from politburo.schema import month_index
 
     meta = raw["scenario"]

@@ -14,8 +14,9 @@ import json
 import os
 import tempfile
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import numpy as np
 
@@ -24,11 +25,14 @@ from politburo.loader import ScenarioError
 DEFAULT_STORE = ".politburo"
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
+    """Write a file under a temporary name in its folder (`.NAME.<random>.tmp`), then rename it
+    into place: a reader, or a re-run after a crash, sees it whole or not at all."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
     try:
         with open(tmp, "wb") as fh:
-            fh.write(data)
+            write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
@@ -38,20 +42,15 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
-    atomic_write_bytes(path, (json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n").encode())
+    text = json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n"
+    atomic_write(path, lambda fh: fh.write(text.encode()))
 
 
 def write_table(path: Path, table: Any) -> None:
-    """Write an Arrow table as Parquet under a temporary name, then rename it into place."""
+    """Write an Arrow table as Parquet, atomically."""
     import pyarrow.parquet as pq
 
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        pq.write_table(table, tmp, compression="zstd")
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    atomic_write(path, lambda fh: pq.write_table(table, fh, compression="zstd"))
 
 
 class Store:
