@@ -589,3 +589,11 @@ def test_inevitability_curve_is_a_probability_that_ends_near_certain(tmp_path: P
     finally:
         mp.undo()
     assert rerun == data
+
+
+def test_a_counterfactual_may_set_a_list(tmp_path: Path) -> None:
+    """Arms are keyed by their canonical JSON, so values such as lists work (an office-less Stalin)."""
+    _, data = cli_json("whatif", "--set", "leaders.stalin.offices=[]", "-n", "30", "--workers", "1",
+                       "--store", str(tmp_path / "store"))
+    assert data["counterfactual"]["set"] == {"leaders.stalin.offices": []}
+    assert data["effect"]["counterfactual"]["mean"] < data["effect"]["baseline"]["mean"]

@@ -202,7 +202,7 @@ class Task:
         return n
 
     def spec(self, arm: Arm) -> Any:
-        return _compiled(self.raw_text, self.where, self.world_text, arm)
+        return _compiled(self.raw_text, self.world_text, canonical(arm.key()))
 
     def compute(self) -> Any:
         """Run the task; returns its Arrow table."""
@@ -273,12 +273,13 @@ def _base(raw_text: str) -> dict[str, Any]:
 
 
 @lru_cache(maxsize=256)
-def _compiled(raw_text: str, where: str, world_text: str, arm: Arm) -> Any:
+def _compiled(raw_text: str, world_text: str, arm_text: str) -> Any:
+    """The compiled scenario of an arm (keyed by canonical JSON: values may be lists or tables)."""
     from politburo.compile import compile_scenario
 
-    raw = _base(raw_text)
-    sets = {**dict(json.loads(world_text)), **dict(arm.sets)}
-    return compile_scenario(load_checked(raw, sets, arm.factors_off))
+    arm = json.loads(arm_text)
+    sets = {**dict(json.loads(world_text)), **dict(arm["set"])}
+    return compile_scenario(load_checked(_base(raw_text), sets, arm["factors_off"]))
 
 
 def check_arm(where: str, raw: dict[str, Any], world: dict[str, Any], arm: Arm) -> None:
