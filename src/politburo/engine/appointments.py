@@ -8,27 +8,8 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import put, weights_all, who_has_row
-from politburo.engine.rng import PURPOSE_ID, Streams, draw_uniform, stream_key
-from politburo.engine.spec import Spec
-from politburo.engine.state import State
-
-
-def circular_flow(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray,
-                  weights: np.ndarray | None = None) -> None:
-    """`weights` (B, R): each region's share of the members, if known (`membership` returns it)."""
-    p = spec.params
-    L = spec.L
-    nmax = int(np.floor(p["appointment_capacity"] * (0.5 + spec.organisation.max()))) + 1
-    ev = np.empty((st.B * L * nmax, 6), dtype=np.int64)
-    n = _circular_flow(st.month, st.holder, st.office_patron, spec.power("appoint"), spec.power("city_machine"),
-                       st.defeated, st.expelled, st.patron, st.loyalty,
-                       weights_all(st.members) if weights is None else weights, spec.home_of,
-                       spec.organisation, spec.network, spec.national, st.committee, st.bureau,
-                       np.array([p["loyalty_decay"], p["appointment_capacity"], p["network_rate"],
-                                 p["defection"]]),
-                       rng.reps, rng.seed_key, PURPOSE_ID["appointments"], PURPOSE_ID["network"], running, ev)
-    log.event_block(st.month, ev, n)
+from politburo.engine.common import put, who_has_row
+from politburo.engine.rng import draw_uniform, stream_key
 
 
 @njit(cache=True, error_model="numpy")
@@ -36,7 +17,8 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
                    weights, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
                    pid_appoint, pid_network, running, ev):  # pragma: no cover - compiled
     """The circular flow, run by run: loyalty decays, secretaries lose an unrewarding patron, the
-    appointing office replaces secretaries, contact networks win them over, clients defect."""
+    appointing office replaces secretaries, contact networks win them over, clients defect.
+    `weights` (B, R): each region's share of the members (as `membership._membership` leaves it)."""
     loyalty_decay, capacity, network_rate, defection = w_[0], w_[1], w_[2], w_[3]
     B, R = patron.shape
     L = defeated.shape[1]
@@ -101,21 +83,10 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
     return n
 
 
-def defect(spec: Spec, st: State, rng: Streams, fallen: np.ndarray) -> None:
-    """Committee and bureau clients of a fallen patron go over to the strongest bloc, at the
-    `defection` rate (rounded at random)."""
-    _defect(st.committee, st.bureau, fallen, spec.params["defection"], rng.reps,
-            rng.key("appointments", st.month, 999))
-
-
-@njit(cache=True, error_model="numpy")
-def _defect(committee, bureau, fallen, rate, reps, key):  # pragma: no cover - compiled
-    for r in range(fallen.shape[0]):
-        _defect_run(r, committee, bureau, fallen, r, rate, reps[r], key)
-
-
 @njit(cache=True, error_model="numpy")
 def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no cover - compiled
+    """Committee and bureau clients of a fallen patron (`fallen[fr]`) go over to the strongest
+    bloc, at the `defection` rate (rounded at random), in run r."""
     L = fallen.shape[1]
     strongest = 0
     best = -2

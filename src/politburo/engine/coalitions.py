@@ -8,23 +8,15 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import contender, holds, put
-from politburo.engine.spec import Spec
-from politburo.engine.state import State
-
-
-def threat(spec: Spec, st: State, perceived: np.ndarray) -> np.ndarray:
-    """(B, observer, observed) threat; -inf where the observed is no longer a contender.
-    Threat is perceived power, raised by command of the army (fear of a Bonaparte) and by
-    ideological distance, half as large again from a rival who attacks me, and discounted for
-    a partner in the current coalition."""
-    p = spec.params
-    return _threat(perceived, holds(spec, st, "army"), st.ideology, st.target, st.allied, contender(st),
-                   p["bonaparte_fear"], p["alliance_loyalty"])
+from politburo.engine.common import put
 
 
 @njit(cache=True, error_model="numpy")
 def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loyalty):  # pragma: no cover
+    """(B, observer, observed) threat; -inf where the observed is no longer a contender.
+    Threat is perceived power, raised by command of the army (fear of a Bonaparte) and by
+    ideological distance, half as large again from a rival who attacks me, and discounted for
+    a partner in the current coalition."""
     B, L = target.shape
     A = ideology.shape[2]
     th = np.empty((B, L, L))
@@ -53,29 +45,16 @@ def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loy
     return th
 
 
-def coalitions(spec: Spec, st: State, th: np.ndarray, log: lg.Log, running: np.ndarray) -> np.ndarray:
-    """Update targets and alliances; returns (B, L) bitmask of the coalition against each leader.
+@njit(cache=True, error_model="numpy")
+def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, prestige, first, month,
+                hysteresis, floor, max_distance, opportunist, running, ev):  # pragma: no cover - compiled
+    """Update targets and alliances; returns the new targets, alliances, (B, L) bitmask of the
+    coalition against each leader, and the number of event rows.
 
     A leader keeps his target while it stays within the hysteresis band of the most threatening
     rival, and takes no target when no rival passes the threat floor. Leaders with the same
     target, or fighting two members of one enemy camp, ally if close enough in ideology; allying
     with a former enemy costs prestige in proportion to past enmity."""
-    p = spec.params
-    actor = ~st.expelled & ~st.submitted
-    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
-    target, allied, masks, n = _coalitions(
-        th, st.target, st.allied, st.camps, actor, st.ideology, st.enmity, st.prestige, st.coalition_first, st.month,
-        p["target_hysteresis"], p["threat_floor"], p["alliance_distance"], p["opportunist_cost"], running, ev)
-    log.event_block(st.month, ev, n)  # a new coalition, under the head of its camp (one group per head)
-    st.target = target
-    st.allied = allied
-    st.camps = masks
-    return masks
-
-
-@njit(cache=True, error_model="numpy")
-def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, prestige, first, month,
-                hysteresis, floor, max_distance, opportunist, running, ev):  # pragma: no cover - compiled
     B, L = old_target.shape
     A = ideology.shape[2]
     target = np.full((B, L), -1, dtype=np.int64)

@@ -89,12 +89,6 @@ def party_line(st: State) -> np.ndarray:
 
 
 
-def contender(st: State) -> np.ndarray:
-    """(B, L) leaders still in contention: neither submitted nor expelled."""
-    return ~st.submitted & ~st.expelled
-
-
-
 def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
     """Split integer `total` (B,) across columns in proportion to `weights` (B, K)."""
     w = np.maximum(weights, 0.0)
@@ -199,15 +193,6 @@ def weights_row(members, r, w):  # pragma: no cover - compiled
     total = pw_sum(members[r], 0, members.shape[1])
     for q in range(members.shape[1]):
         w[q] = members[r, q] / total
-
-
-@njit(cache=True, error_model="numpy")
-def weights_all(members):  # pragma: no cover - compiled
-    """(B, R) weights_row of every run."""
-    out = np.empty(members.shape)
-    for r in range(members.shape[0]):
-        weights_row(members, r, out[r])
-    return out
 
 
 @njit(cache=True, error_model="numpy")

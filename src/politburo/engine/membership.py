@@ -7,26 +7,13 @@ import numpy as np
 from numba import njit
 
 from politburo.engine.common import line_row, weights_row
-from politburo.engine.spec import Spec
-from politburo.engine.state import State
-
-
-def membership(spec: Spec, st: State) -> np.ndarray:
-    """Returns (B, R) each region's share of the members after the drive (`weights_row` of the
-    new membership, for the rest of the month's kernels)."""
-    p = spec.params
-    recruit = spec.power("recruit")
-    st.line = np.empty((st.B, st.sentiment.shape[2]))
-    weights = np.empty(st.members.shape)
-    _membership(float(spec.drive[st.month]), st.holder, st.office_patron, recruit, st.members, st.steered,
-                p["recruit_steering"], 1.0 + p["organic_growth"], st.sentiment, st.line, weights)
-    st.line_month = st.month  # the party's line with the new members (common.party_line)
-    return weights
 
 
 @njit(cache=True, error_model="numpy")
 def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth, sentiment,
                 line, weights):  # pragma: no cover - compiled
+    """The month's drive, run by run; fills `weights` (B, R) with each region's share of the new
+    membership (for the rest of the month's kernels) and `line` with the party's line."""
     B, R = members.shape
     w = np.empty(R)
     tmp = np.empty(R)

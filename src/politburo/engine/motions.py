@@ -186,13 +186,6 @@ def _motion_setup(target_col, running, expelled_col, rung, office, month, last_s
     return j, motion, off, want, body, needed
 
 
-def recant(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
-    n = _recant(who, running, st.submitted, st.faction, st.target, st.allied, st.prestige, st.sanctions,
-                st.month, ev)
-    log.event_block(st.month, ev, n)
-
-
 @njit(cache=True, error_model="numpy")
 def _recant(who, running, submitted, faction, target, allied, prestige, sanctions, month,
             ev):  # pragma: no cover - compiled
@@ -215,15 +208,6 @@ def _recant(who, running, submitted, faction, target, allied, prestige, sanction
                 if running[r]:
                     n = put(ev, n, i, r, lg.RECANT, i, -1, -1)
     return n
-
-
-def readmit_and_relapse(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
-    p = spec.params
-    ev = np.empty((2 * st.B * spec.L, 6), dtype=np.int64)
-    n = _readmit_and_relapse(running, st.expelled, st.exiled, st.submitted, st.sanctions, spec.ambition,
-                             p["readmission"], p["relapse"], rng.reps, rng.key("readmission", st.month),
-                             rng.key("relapse", st.month), st.month, ev)
-    log.event_block(st.month, ev, n)
 
 
 @njit(cache=True, error_model="numpy")

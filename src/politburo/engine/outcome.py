@@ -7,18 +7,15 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import holds, put, pw_sum
+from politburo.engine.common import put, pw_sum
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def defeats(spec: Spec, st: State) -> None:
-    """A principal is defeated when he has lost all his offices or been voted out of the bureau."""
-    _defeats(st.defeated, st.had_office, st.holder, st.removed, st.expelled, st.month)
-
-
 @njit(cache=True, error_model="numpy")
 def _defeats(defeated, had_office, holder, removed, expelled, month):  # pragma: no cover - compiled
+    """A principal is defeated when he has lost all his offices, been voted out of the bureau or
+    been expelled."""
     B, L = defeated.shape
     for r in range(B):
         for i in range(L):
@@ -35,13 +32,6 @@ def committee_share(spec: Spec, st: State) -> np.ndarray:
     """(B, L) share of the committee in each leader's bloc (his clients and himself)."""
     size = st.committee.sum(axis=1) + st.in_committee.sum(axis=1)
     return (st.committee[:, :spec.L] + st.in_committee) / np.maximum(size, 1)[:, None]
-
-
-def check_victory(spec: Spec, st: State, log: lg.Log) -> None:
-    ev = np.empty((st.B, 6), dtype=np.int64)
-    n = _check_victory(holds(spec, st, "top_party_office"), st.committee, st.in_committee, st.in_bureau,
-                       st.submitted, st.expelled, st.running, st.winner, st.victory, st.month, ev)
-    log.event_block(st.month, ev, n)  # one group: as one `event` call for the runs won
 
 
 @njit(cache=True, error_model="numpy")

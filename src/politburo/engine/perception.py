@@ -7,28 +7,13 @@ import numpy as np
 from numba import njit
 
 from politburo.engine.bodies import delivery_row
-from politburo.engine.common import _cached, visible_weight, weights_all
-from politburo.engine.spec import Spec
-from politburo.engine.state import State
-
-
-def perceive(spec: Spec, st: State, weights: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Perceived power (B, observer, observed) and actual power (B, L). `weights` (B, R): each
-    region's share of the members, if known (`membership` returns it)."""
-    p = spec.params
-    t = min(st.month, spec.months - 1)
-    weight = _cached(st, ("visible_weight",), lambda: visible_weight(spec))
-    if weights is None:
-        weights = weights_all(st.members)
-    return _perceive(st.holder, st.office_patron, weight, spec.oratory, st.prestige, st.heir, weights, st.members,
-                     st.patron, st.expelled, st.ideology, st.steered, st.loyalty, st.sentiment, st.committee,
-                     float(spec.committee_size[t]), st.insight, p["appointment_strength"], p["hidden_weight"])
 
 
 @njit(cache=True, error_model="numpy")
 def _perceive(holder, office_patron, weight, oratory, prestige, heir, weights, members, patron, expelled, ideology,
               steered, loyalty, sentiment, committee, size, insight, strength, hw):  # pragma: no cover - compiled
-    """`power` and `perceive` run by run, in the same arithmetic."""
+    """Perceived power (B, observer, observed) and actual power (B, L), run by run. `weights`
+    (B, R): each region's share of the members (as `membership._membership` leaves it)."""
     B, L = prestige.shape
     R = members.shape[1]
     O = holder.shape[1]

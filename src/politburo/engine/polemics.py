@@ -7,28 +7,15 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import dist_row, party_line, put, who_has_row
-from politburo.engine.spec import Spec
-from politburo.engine.state import State
-
-
-def polemics(spec: Spec, st: State, authors: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    """Attacks on the holder of the top office or his allies count as opposition to the
-    leadership and give its defenders grounds for sanctions."""
-
-    p = spec.params
-    ev = np.empty((st.B * spec.L, 6), dtype=np.int64)
-    n = _polemics(authors, st.target, st.prestige, st.grounds, st.enmity, st.allied, st.holder,
-                  spec.power("top_party_office"), spec.power("press"), st.expelled, spec.oratory, st.faction,
-                  st.ideology, party_line(st), p["polemics"] > 0, p["polemic_damage"] * p["polemics"],
-                  p["polemic_self_cost"] * p["polemics"], p["bystander_gain"], p["deviation"], running, ev)
-    log.event_block(st.month, ev, n)
+from politburo.engine.common import dist_row, put, who_has_row
 
 
 @njit(cache=True, error_model="numpy")
 def _polemics(authors, target, prestige, grounds, enmity, allied, holder, top_power, press_power, expelled, oratory,
               faction, ideology, party, enabled, damage, self_cost, bystander, deviation, running,
               ev):  # pragma: no cover - compiled
+    """Attacks on the holder of the top office or his allies count as opposition to the
+    leadership and give its defenders grounds for sanctions."""
     B, L = authors.shape
     involved = np.zeros(L, dtype=np.bool_)
     top = np.zeros(L, dtype=np.bool_)

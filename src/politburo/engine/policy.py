@@ -81,12 +81,6 @@ def _fit(ideology, line):  # pragma: no cover - compiled
     return out
 
 
-def estimate(spec: Spec, st: State, rung: np.ndarray, office: np.ndarray, cand: np.ndarray) -> np.ndarray:
-    """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
-    perceives the committee (clients of a patron he underrates look uncommitted to him)."""
-    return _estimate(cand, rung, office, *_estimate_inputs(spec, st))
-
-
 @njit(cache=True, error_model="numpy")
 def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
                    e_allied, e_target, submitted, committee, insight, member, standing, fit, e_grounds, e_faction,
@@ -165,6 +159,8 @@ def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, 
 @njit(cache=True, error_model="numpy")
 def _estimate(cand, rung, office, allied, target, submitted, committee, insight, member, standing, fit,
               grounds, faction, charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
+    """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
+    perceives the committee (clients of a patron he underrates look uncommitted to him)."""
     B, L = cand.shape
     out = np.zeros((B, L))
     s = np.zeros(L)
@@ -320,7 +316,7 @@ def _utilities(target, allied, committee, insight, press, top, appoint, faction,
             # Only an opposition organises; the more desperate, the more it pays; the ban deters.
             if free[r, i] and has_t and not faction[r, i] and any_ally and losing[r, i] and not lead:
                 U[r, i, FACTION] = drive * amb * 4.0 * (0.5 - mine) - 1.5 * cau * ban
-            # distance to where he would like to stand (world.desired_position, computed in place)
+            # distance to where he would like to stand (world._desired_run, computed in place)
             t = target[r, i]
             d2 = 0.0
             for a in range(A):

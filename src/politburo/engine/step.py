@@ -57,10 +57,10 @@ def step(spec: Spec, st: State, rng: Streams, log: lg.Log, series: dict | None =
 
 def _front(spec: Spec, st: State, rng: Streams, log: lg.Log,
            running: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Membership, circular flow, perception, threat and coalitions, as `membership.membership`,
-    `appointments.circular_flow`, `perception.perceive`, `coalitions.threat` and
-    `coalitions.coalitions` one after the other (one compiled call). Returns perceived and
-    actual power, the threat and the coalition masks."""
+    """Membership, circular flow, perception, threat and coalitions: the kernels
+    `membership._membership`, `appointments._circular_flow`, `perception._perceive`,
+    `coalitions._threat` and `coalitions._coalitions` one after the other (one compiled call).
+    Returns perceived and actual power, the threat and the coalition masks."""
     p = spec.params
     B, L = st.target.shape
     t = st.month
@@ -115,8 +115,8 @@ def _front_kernel(drive, holder, office_patron, recruit, members, steered, recru
 
 
 def _back(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray) -> None:
-    """Readmission and relapse, defeats and victory, as `motions.readmit_and_relapse`,
-    `outcome.defeats` and `outcome.check_victory` one after the other (one compiled call)."""
+    """Readmission and relapse, defeats and victory: the kernels `motions._readmit_and_relapse`,
+    `outcome._defeats` and `outcome._check_victory` one after the other (one compiled call)."""
     p = spec.params
     B, L = st.target.shape
     t = st.month
@@ -144,8 +144,8 @@ def _back_kernel(running, expelled, exiled, submitted, sanctions, ambition, read
 
 
 def _actions(spec: Spec, st: State, action: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    """Polemics, new factions, changes of line and recantations, as `polemics.polemics`,
-    `_factions`, `world.shift` and `motions.recant` one after the other (one compiled call)."""
+    """Polemics, new factions, changes of line and recantations: the kernels `polemics._polemics`,
+    `_factions`, `world._shift_month` and `motions._recant` one after the other (one compiled call)."""
     p = spec.params
     B, L = action.shape
     A = st.ideology.shape[2]

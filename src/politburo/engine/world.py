@@ -7,7 +7,7 @@ import numpy as np
 from numba import njit
 
 from politburo.engine import log as lg
-from politburo.engine.common import dist_row, line_row, party_line, put, pw_sum
+from politburo.engine.common import dist_row, line_row, put, pw_sum
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -81,21 +81,10 @@ def _drift(sentiment, sentiment0, pull, rate, appeal):  # pragma: no cover - com
                 sentiment[r, q, a] = min(max(v, -1.0), 1.0)
 
 
-def desired_position(st: State) -> np.ndarray:
-    """(B, L, A) where a leader would like to stand: with the party's mood, but set apart from
-    his main rival on the side the mood leans (a centrist attacking the right moves left)."""
-    return _desired(party_line(st), st.ideology, st.target)
-
-
-@njit(cache=True, error_model="numpy")
-def _desired(line, ideology, target):  # pragma: no cover - compiled
-    out = np.empty(ideology.shape)
-    _desired_run(line, ideology, target, out)
-    return out
-
-
 @njit(cache=True, error_model="numpy")
 def _desired_run(line, ideology, target, out):  # pragma: no cover - compiled
+    """(B, L, A) into `out`: where a leader would like to stand: with the party's mood, but set
+    apart from his main rival on the side the mood leans (a centrist attacking the right moves left)."""
     B, L, A = ideology.shape
     for r in range(B):
         for i in range(L):
@@ -107,19 +96,12 @@ def _desired_run(line, ideology, target, out):  # pragma: no cover - compiled
                 out[r, i, a] = min(max(v, -1.0), 1.0)
 
 
-def shift(spec: Spec, st: State, who: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    """Move toward the desired position by at most `shift_step`, paying prestige in proportion
-    to rigidity and distance; log a leader whose line crosses to the other side of an axis."""
-    p = spec.params
-    ev = np.empty((st.B * spec.L * len(spec.axis_names), 6), dtype=np.int64)
-    n = _shift_month(who, party_line(st), st.target, st.ideology, st.prestige, spec.rigidity,
-                     p["shift_step"], p["shift_cost"], running, ev)
-    log.event_block(st.month, ev, n)
-
-
 @njit(cache=True, error_model="numpy")
 def _shift_month(who, party, target, ideology, prestige, rigidity, step_max, shift_cost, running,
                  ev):  # pragma: no cover - compiled
+    """Leaders in `who` move toward the desired position by at most `shift_step`, paying prestige
+    in proportion to rigidity and distance; log a leader whose line crosses to the other side of
+    an axis."""
     B, L, A = ideology.shape
     desired = np.empty((1, L, A))
     n = 0
