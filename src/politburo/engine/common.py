@@ -142,49 +142,35 @@ def pw_sum(a, lo, n):  # pragma: no cover - compiled
     accumulators, larger ranges split in halves rounded to eights)."""
     if n <= 128:
         return _pw_block(a, lo, n)
-    # NumPy recurses; compiled code walks the same tree with an explicit stack.
-    los = np.empty(64, dtype=np.int64)
-    ns = np.empty(64, dtype=np.int64)
-    vals = np.empty(64)
-    state = np.zeros(64, dtype=np.int64)
-    los[0], ns[0], state[0] = lo, n, 0
-    top = 0
-    while True:
-        m = ns[top]
-        if m <= 128:
-            v = _pw_block(a, los[top], m)
-            top -= 1
-            if top < 0:
-                return v
-            if state[top] == 1:
-                vals[top] = v
-                state[top] = 2
-                half = ns[top] // 2
-                half -= half % 8
-                los[top + 1], ns[top + 1], state[top + 1] = los[top] + half, ns[top] - half, 0
-                top += 1
-            else:
-                v = vals[top] + v
-                # unwind finished frames
-                while True:
-                    top -= 1
-                    if top < 0:
-                        return v
-                    if state[top] == 1:
-                        vals[top] = v
-                        state[top] = 2
-                        half = ns[top] // 2
-                        half -= half % 8
-                        los[top + 1], ns[top + 1], state[top + 1] = los[top] + half, ns[top] - half, 0
-                        top += 1
-                        break
-                    v = vals[top] + v
+    # NumPy recurses: pairwise_sum(a[:n2]) + pairwise_sum(a[n2:]), n2 = n // 2 rounded down to a
+    # multiple of 8. Compiled code (recursion would not load from the cache) walks the same tree
+    # with a stack of tasks: a range splits into a combine marker (size -1), its right half and
+    # its left half, which is summed first; a range of up to 128 pushes its block sum onto the
+    # value stack; a combine replaces the two values on top (left, right) with left + right.
+    # Each level of the tree leaves at most two tasks pending (and one value): 128 is ample.
+    task_lo = np.empty(128, dtype=np.int64)
+    task_n = np.empty(128, dtype=np.int64)
+    vals = np.empty(128)
+    task_lo[0], task_n[0] = lo, n
+    nt, nv = 1, 0
+    while nt > 0:
+        nt -= 1
+        m = task_n[nt]
+        start = task_lo[nt]
+        if m < 0:
+            nv -= 1
+            vals[nv - 1] = vals[nv - 1] + vals[nv]
+        elif m <= 128:
+            vals[nv] = _pw_block(a, start, m)
+            nv += 1
         else:
             half = m // 2
             half -= half % 8
-            state[top] = 1
-            los[top + 1], ns[top + 1], state[top + 1] = los[top], half, 0
-            top += 1
+            task_n[nt] = -1
+            task_lo[nt + 1], task_n[nt + 1] = start + half, m - half
+            task_lo[nt + 2], task_n[nt + 2] = start, half
+            nt += 3
+    return vals[0]
 
 
 @njit(cache=True, error_model="numpy")
