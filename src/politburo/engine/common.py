@@ -68,16 +68,6 @@ def offices_held(spec: Spec, st: State) -> np.ndarray:
     return _cached(st, ("held",), lambda: _onehot(st, st.holder, spec.L).sum(axis=1))
 
 
-def distance(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Euclidean distance between positions on the ideological axes (last axis)."""
-    d = x[..., 0] - y[..., 0]
-    acc = d * d
-    for a in range(1, x.shape[-1]):
-        d = x[..., a] - y[..., a]
-        acc = acc + d * d
-    return np.sqrt(acc)
-
-
 def party_line(st: State) -> np.ndarray:
     """(B, A) members' average sentiment, weighted by membership."""
     if st.line_month == st.month:
@@ -194,7 +184,8 @@ def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
 
 @njit(cache=True, error_model="numpy")
 def dist_row(x, y):  # pragma: no cover - compiled
-    """distance(x, y) for two positions (1-d)."""
+    """Euclidean distance between two positions on the ideological axes, the squares summed
+    axis by axis in order."""
     d = x[0] - y[0]
     acc = d * d
     for a in range(1, x.shape[0]):

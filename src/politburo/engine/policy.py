@@ -72,7 +72,7 @@ def _estimate_inputs(spec: Spec, st: State) -> tuple:
 
 @njit(cache=True, error_model="numpy")
 def _fit(ideology, line):  # pragma: no cover - compiled
-    """distance(ideology, line[:, None, :]): each leader's distance from the party's line."""
+    """Each leader's distance from the party's line (as `common.dist_row`)."""
     B, L, _ = ideology.shape
     out = np.empty((B, L))
     for r in range(B):
