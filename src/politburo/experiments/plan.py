@@ -154,7 +154,7 @@ class Experiment:
             for r0 in range(0, self.replicates, chunk):
                 r1 = min(self.replicates, r0 + chunk)
                 tid = digest({"experiment": exp_id, "arms": arms, "replicates": [r0, r1]}, 16)
-                out.append(Task(exp_id, tid, self.where, raw_text, world_text,
+                out.append(Task(exp_id, tid, raw_text, world_text,
                                 [(a, self.arms[a]) for a in arms], self.seed, r0, r1,
                                 months, self.futures, self.every, engine_version()))
         self._tasks = out
@@ -182,7 +182,6 @@ def future_seed(seed: int, month: int) -> int:
 class Task:
     experiment: str
     id: str
-    where: str
     raw_text: str  # the scenario data and the world's overrides, as canonical JSON
     world_text: str
     arms: list[tuple[int, Arm]]
