@@ -10,11 +10,12 @@ crash) sees a file whole or not at all.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import IO, Any
 
@@ -26,19 +27,40 @@ DEFAULT_STORE = ".politburo"
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Write a file under a temporary name in its folder (`.NAME.<random>.tmp`), then rename it
-    into place: a reader, or a re-run after a crash, sees it whole or not at all."""
+    """Write a file under a temporary name in its folder (`.NAME.<pid>.<random>.tmp`), then rename
+    it into place: a reader, or a re-run after a crash, sees it whole or not at all.
+
+    An operating-system error (a full disk, a read-only or vanished folder) is raised as an
+    `OSError` with its errno and reason and, as its filename, the file that was being written
+    (not the temporary name), whichever call failed: open, write, flush, fsync or rename."""
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
     try:
         with open(tmp, "wb") as fh:
             write(fh)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
+    except OSError as exc:
+        if exc.errno is None:  # not an operating-system error (a library's own)
+            raise
+        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from exc
     finally:
-        if tmp.exists():
-            tmp.unlink()
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+
+
+def partial_files(folder: Path, pids: Collection[int] | None = None) -> list[Path]:
+    """The temporary files `atomic_write` left in `folder` (a writer killed before its rename):
+    all of them, or those of the processes `pids`."""
+    if not folder.is_dir():
+        return []
+    found = []
+    for tmp in folder.glob(".*.tmp"):
+        parts = tmp.name.rsplit(".", 3)  # [".NAME", pid, random, "tmp"]
+        if pids is None or (len(parts) == 4 and parts[1].isdigit() and int(parts[1]) in pids):
+            found.append(tmp)
+    return found
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
@@ -90,8 +112,14 @@ class Store:
         path = folder / "experiment.json"
         if not path.exists():
             atomic_write_json(path, manifest)
-        for stale in (folder / "tasks").glob(".*.tmp"):  # left by a killed run
-            stale.unlink(missing_ok=True)
+        self.discard_partial(manifest["id"])  # left by a killed run
+
+    def discard_partial(self, exp_id: str, pids: Collection[int] | None = None) -> None:
+        """Remove the temporary task files of writers that were stopped before their rename
+        (all of them, or those of the processes `pids`)."""
+        for stale in partial_files(self.folder(exp_id) / "tasks", pids):
+            with contextlib.suppress(OSError):
+                stale.unlink(missing_ok=True)
 
     def finish(self, exp_id: str, result: dict[str, Any]) -> None:
         atomic_write_json(self.folder(exp_id) / "result.json", result)
