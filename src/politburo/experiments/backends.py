@@ -3,14 +3,26 @@
 Every backend runs the same tasks and each task writes its own file under its own id, so the
 results do not depend on the backend or the number of workers. A task whose file exists is
 skipped; a task run twice (a worker lost after writing) rewrites the same bytes.
+
+When a run stops early (an exception, Ctrl-C, a signal turned into an exception), the local pool's
+workers are terminated at once, not left to finish their queue, and their half-written files are
+removed; a worker whose parent dies (even by SIGKILL) exits too. Failures of the machinery, not of
+the caller's input, are raised as `BackendFailure`, naming the option and what happened.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import logging
 import multiprocessing
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
@@ -21,10 +33,23 @@ from politburo.loader import ScenarioError
 
 BACKENDS = ("local", "dask")
 LOCAL_RETRIES = 3  # fresh pools after a local worker dies
+STOP_GRACE = 5.0  # seconds a terminated worker gets before it is killed
+PARENT_POLL = 1.0  # seconds between a worker's checks that its parent is alive
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
 class EngineMismatch(RuntimeError):
     """A worker's engine differs from the one the experiment was planned with."""
+
+
+class BackendFailure(RuntimeError):
+    """The workers could not run a task (killed, lost, failing): `where` is the option that chose
+    them (--workers, --scheduler), `problem` what happened. Finished tasks stay stored."""
+
+    def __init__(self, where: str, problem: str):
+        super().__init__(f"{where}: {problem}")
+        self.where = where
+        self.problem = problem
 
 
 def run_task(task: Task, store_root: str) -> int:
@@ -41,6 +66,43 @@ def run_task(task: Task, store_root: str) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         write_table(path, table)
     return task.runs
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL)
+    os._exit(1)
+
+
+def worker_init(parent: int) -> None:
+    """Set up a local pool worker: leave Ctrl-C to the parent (which stops the pool), and exit
+    when the parent is gone, however it died, instead of living on under init."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    if os.getppid() != parent:  # the parent died before the request above
+        os._exit(1)
+    threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def stop_pool(pool: ProcessPoolExecutor) -> list[int]:
+    """Terminate a pool's workers now (SIGTERM, then SIGKILL after `STOP_GRACE` seconds), without
+    waiting for the tasks they run or have queued; returns their process ids."""
+    # The standard library stops workers this way only from Python 3.14 (terminate_workers).
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError):
+            proc.terminate()
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in procs:
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            proc.join(max(0.0, deadline - time.monotonic()))
+            if proc.exitcode is None:
+                proc.kill()
+                proc.join()
+    pool.shutdown(wait=True, cancel_futures=True)
+    return [p.pid for p in procs if p.pid is not None]
 
 
 def cpu_count() -> int:
@@ -74,12 +136,16 @@ class Backend:
                 # A worker died (killed, out of memory): finished tasks are on disk; run the rest
                 # again in a fresh pool.
                 if attempt == LOCAL_RETRIES:
-                    raise
+                    raise BackendFailure("--workers", f"a local worker process died {attempt + 1} times "
+                                         "(out of memory?)") from None
                 queue = [t for t in queue if not store.task_path(t.experiment, t.id).exists()]
 
     def _pool(self, queue: list[Task], root: str, progress: Callable[[int], None]) -> None:
         ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(self.workers, len(queue)), mp_context=ctx) as pool:
+        experiments = {t.experiment for t in queue}
+        pool = ProcessPoolExecutor(max_workers=min(self.workers, len(queue)), mp_context=ctx,
+                                   initializer=worker_init, initargs=(os.getpid(),))
+        try:
             pending: dict[Future[int], Task] = {}
             todo = list(queue)
             # Keep a few tasks queued per worker: large plans are not all pickled at once.
@@ -93,6 +159,14 @@ class Backend:
                     runs = fut.result()
                     queue.remove(pending.pop(fut))
                     progress(runs)
+        except BaseException:
+            # Stopped (a failed task, Ctrl-C, a signal) or broken: end the workers now, and remove
+            # what they were writing; finished tasks stay stored.
+            pids = stop_pool(pool)
+            for exp_id in experiments:
+                Store(root).discard_partial(exp_id, pids)
+            raise
+        pool.shutdown(wait=True)
 
     def close(self) -> None:
         pass
@@ -107,6 +181,7 @@ class DaskBackend(Backend):
         except ImportError:
             raise ScenarioError("--backend", ["dask needs the cluster extra: pip install 'politburo[cluster]'"]) from None
         self.scheduler = scheduler
+        self._log_levels: dict[str, int] = {}  # the distributed logs' levels, while they are silenced
         try:
             self.client = Client(scheduler, timeout=timeout, set_as_default=False)
         except (OSError, TimeoutError, ValueError) as exc:
@@ -121,17 +196,76 @@ class DaskBackend(Backend):
         from distributed import as_completed
 
         root = str(store.root.resolve())
-        futures = [self.client.submit(run_task, t, root, key=f"politburo-{t.experiment}-{t.id}", pure=False,
-                                      retries=3) for t in tasks]
-        for fut in as_completed(futures, loop=self.client.loop):  # the client is not the default one
-            try:
-                progress(fut.result())
-            except EngineMismatch as exc:
-                raise ScenarioError("--scheduler", [str(exc)]) from None
-            fut.release()
+        futures = {self.client.submit(run_task, t, root, key=f"politburo-{t.experiment}-{t.id}", pure=False,
+                                      retries=3): t for t in tasks}
+        try:
+            for fut in as_completed(list(futures), loop=self.client.loop):  # not the default client
+                task = futures.pop(fut)
+                try:
+                    runs = fut.result()
+                except EngineMismatch as exc:
+                    raise ScenarioError("--scheduler", [str(exc)]) from None
+                except OSError as exc:
+                    if _store_error(exc):  # the caller reports it with its path
+                        raise
+                    raise self._failure(task, exc) from exc
+                except Exception as exc:
+                    raise self._failure(task, exc) from exc
+                progress(runs)
+                fut.release()
+        except (OSError, TimeoutError) as exc:  # from the client itself: the scheduler is gone
+            if _store_error(exc):
+                raise
+            raise BackendFailure("--scheduler", self._lost(exc)) from None
+        finally:
+            if futures and self.client.status == "running":  # stopped early: drop the rest
+                with contextlib.suppress(Exception):
+                    self.client.cancel(list(futures))
+
+    def _lost(self, exc: BaseException | None = None) -> str:
+        # The client goes on trying to reconnect, and logs a traceback when closed meanwhile: the
+        # caller reports the loss, so the client's own log is quiet until it is closed.
+        if not self._log_levels:
+            names = ["distributed", *(n for n in logging.root.manager.loggerDict if n.startswith("distributed."))]
+            self._log_levels = {n: logging.getLogger(n).level for n in names}
+            for name in names:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        why = f" ({_first_line(exc)})" if exc is not None else ""
+        return f"lost the connection to the Dask scheduler at {self.scheduler}{why}"
+
+    def _failure(self, task: Task, exc: Exception) -> BackendFailure:
+        """What a failed Dask future means, naming the task."""
+        from distributed import KilledWorker
+
+        if isinstance(exc, KilledWorker):
+            return BackendFailure("--scheduler", f"task {task.id} killed {exc.allowed_failures + 1} Dask "
+                                  "workers (out of memory?)")
+        if isinstance(exc, CancelledError):
+            reason = getattr(exc, "reason", "")
+            if reason == "scheduler-connection-lost":
+                return BackendFailure("--scheduler", self._lost())
+            return BackendFailure("--scheduler", f"task {task.id} was cancelled on the cluster "
+                                  f"({reason or 'no reason given'})")
+        return BackendFailure("--scheduler", f"task {task.id} failed on a Dask worker "
+                              f"({type(exc).__name__}: {_first_line(exc)})")
 
     def close(self) -> None:
-        self.client.close()
+        try:
+            self.client.close()
+        finally:
+            for name, level in self._log_levels.items():
+                logging.getLogger(name).setLevel(level)
+            self._log_levels = {}
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _store_error(exc: BaseException) -> bool:
+    """An operating-system error on a file (the store's): the caller reports it with its path."""
+    return isinstance(exc, OSError) and exc.errno is not None and exc.filename is not None
 
 
 def make_backend(name: str, scheduler: str | None, workers: int | None) -> Backend:
