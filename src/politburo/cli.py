@@ -4,6 +4,13 @@ It parses options, calls `politburo.api` / `politburo.fidelity` / `politburo.loa
 prints what they return; it adds nothing to the model. Results and tables go to stdout (only
 JSON with `--json`); progress bars and errors go to stderr. Every bad input ends with one line
 per problem on stderr and exit code 2, never a traceback.
+
+Exit codes: 0 done; 1 a fidelity pattern fails; 2 a bad input, or an environment that refuses
+what an option asks for, found up front or midway (a read-only or full disk under --store, --out,
+--report or --plot, an unreachable or failing Dask cluster): one line naming the option, the path
+and the system's reason, and for experiments how many tasks are stored (a rerun resumes);
+128 + N stopped by signal N (130 Ctrl-C, 129 SIGHUP, 143 SIGTERM), worker processes stopped,
+nothing half-written. See `politburo.cli_errors`.
 """
 
 import json
@@ -26,6 +33,7 @@ from rich.text import Text
 
 from politburo import __version__
 from politburo.api import EnsembleResult, RunResult, ensemble, simulate
+from politburo.cli_errors import critical, guarded
 from politburo.fidelity import PatternResult, fidelity
 from politburo.loader import ScenarioError, builtin_names, load_scenario
 from politburo.schema import Scenario
@@ -198,12 +206,13 @@ def _write_out(result: EnsembleResult, target: Path, tmp: Path, text: str) -> No
     try:
         pq.write_table(result.runs_table(), tmp / OUT_FILES[0])
         pq.write_table(result.votes_table(), tmp / OUT_FILES[1])
-        if target.is_dir():
-            for name in OUT_FILES:
-                os.replace(tmp / name, target / name)
-            tmp.rmdir()
-        else:
-            os.rename(tmp, target)
+        with critical():  # a stop signal waits until the files are in place
+            if target.is_dir():
+                for name in OUT_FILES:
+                    os.replace(tmp / name, target / name)
+                tmp.rmdir()
+            else:
+                os.rename(tmp, target)
     except OSError as exc:
         raise ScenarioError("--out", [f"cannot write to {text}: {exc.strerror or exc}"]) from None
 
@@ -375,7 +384,7 @@ def ensemble_cmd(
     factor: FactorOpt = None,
 ) -> None:
     """Run many replicates and summarise who wins, when, and in what order rivals fall."""
-    with _reported():
+    with guarded(), _reported():
         seed_value = _seed(seed)
         n_runs = _positive("--runs", runs, "the number of runs")
         batch = _positive("--batch-size", batch_size, "batch size")

@@ -32,6 +32,7 @@ from politburo.cli import (
     err,
     out,
 )
+from politburo.cli_errors import experiment_failures, guarded, writing
 from politburo.experiments import analyses as an
 from politburo.experiments.backends import Backend, make_backend, runs_done
 from politburo.experiments.claims import build_claims, read_claims, summarise_claims
@@ -108,7 +109,8 @@ def _backend(name: str, scheduler: str | None, workers: str | None) -> Iterator[
 
 def _execute(exp: Experiment, store: Store, backend: Backend,
              summarise: Callable[[Experiment, Store], dict[str, Any]], label: str) -> dict[str, Any]:
-    with _progress(exp.runs, f"{label} {exp.id}", runs_done(exp, store)) as advance:
+    with experiment_failures(exp, store), _progress(exp.runs, f"{label} {exp.id}",
+                                                    runs_done(exp, store)) as advance:
         return an.run(exp, store, backend, summarise, advance)
 
 
@@ -122,10 +124,12 @@ def _finish(result: dict[str, Any], as_json: bool, report: Path | None, plot: Pa
         render(result)
     console = err if as_json else out
     if report is not None:
-        rp.write_report(result, report, extra)
+        with writing("--report", report):
+            rp.write_report(result, report, extra)
         _say(console, f"Wrote the report to {report}")
     if plot is not None:
-        rp.write_plot(result, plot)
+        with writing("--plot", plot):
+            rp.write_plot(result, plot)
         _say(console, f"Wrote the chart to {plot}")
 
 
@@ -156,8 +160,9 @@ _Plan = Callable[[int, int, str, dict[str, Any], dict[str, Any]], tuple[Outcome,
 def _command(opts: _Common, scenario: str, world_items: list[str] | None, world_option: str,
              replicates: str | None, default_replicates: int, plan: _Plan) -> None:
     """Parse and check every input (nothing is stored before all of it is valid), run the plan's
-    experiments through the store, and print, report and plot the result."""
-    with _reported():
+    experiments through the store, and print, report and plot the result. A stop signal, a full
+    disk or failing workers end it with one line (see `politburo.cli_errors`)."""
+    with guarded(), _reported():
         seed_value = _seed(opts.seed)
         reps = _positive("--replicates", replicates, "the number of replicates") if replicates else default_replicates
         where, raw = _scenario(scenario)
@@ -173,7 +178,7 @@ def _command(opts: _Common, scenario: str, world_items: list[str] | None, world_
                 done = _execute(exp, st, be, summarise, label)
                 result = done if key is None else {**result, key: done}
             extra = _extras(result, where, raw, world, seed_value, outcome, st, be, report_path)
-    _finish(result, opts.as_json, report_path, plot_path, extra)
+        _finish(result, opts.as_json, report_path, plot_path, extra)
 
 
 @app.command()

@@ -1,0 +1,180 @@
+"""How a command ends when it cannot finish: stopped by a signal, or refused by its environment.
+
+Both end in one line on stderr, never a traceback, and leave nothing half-written:
+
+- SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a command the same way: its local worker processes
+  are terminated, files being written are removed, and it prints `politburo: stopped by SIGTERM;
+  5 of 16 tasks are stored, rerun to resume`, with exit code 128 + the signal's number (130, 143,
+  129).
+- An operating-system error on the results store or an output file (a full disk, a read-only
+  file system, no permission, an I/O error) and workers that fail (a Dask task that kills its
+  workers, a lost scheduler, a local worker that keeps dying) print `politburo: WHERE: PROBLEM`,
+  naming the option, the path and the system's reason, with how many tasks are stored; exit code
+  2, as for every other problem with what a command was asked to use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno as errnos
+import signal
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import TYPE_CHECKING, Any
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+from politburo.loader import ScenarioError
+
+if TYPE_CHECKING:
+    from politburo.experiments.plan import Experiment
+    from politburo.experiments.store import Store
+
+__all__ = ["Stopped", "critical", "experiment_failures", "guarded", "writing"]
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+_err = Console(stderr=True, highlight=False)
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal arrived. A KeyboardInterrupt, so that code which cleans up after Ctrl-C does
+    the same for SIGTERM and SIGHUP; `detail` says what was kept (set on the way out)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+        self.detail = ""
+
+    @property
+    def name(self) -> str:
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:  # pragma: no cover - only the signals above are handled
+            return f"signal {self.signum}"
+
+
+class _Signals:
+    """What the handler knows: a stop under way, a critical section, a signal held back by it."""
+
+    stopping = False
+    critical = 0
+    pending: int | None = None
+
+
+def _on_signal(signum: int, frame: FrameType | None) -> None:
+    if _Signals.stopping:  # a second Ctrl-C while cleaning up: let the clean-up finish
+        return
+    if _Signals.critical:
+        _Signals.pending = signum
+        return
+    _Signals.stopping = True
+    raise Stopped(signum)
+
+
+@contextlib.contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """Turn the stop signals into `Stopped` in the main thread (elsewhere, signals cannot be
+    handled and nothing changes); the previous handlers come back afterwards."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    _Signals.stopping, _Signals.critical, _Signals.pending = False, 0, None
+    previous: dict[int, Any] = {}
+    try:
+        for sig in STOP_SIGNALS:
+            previous[sig] = signal.signal(sig, _on_signal)
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@contextlib.contextmanager
+def critical() -> Iterator[None]:
+    """A few steps that must not be cut in half (moving finished files into place): a stop signal
+    that arrives meanwhile takes effect at the end."""
+    _Signals.critical += 1
+    try:
+        yield
+    finally:
+        _Signals.critical -= 1
+    if not _Signals.critical and _Signals.pending is not None and not _Signals.stopping:
+        signum, _Signals.pending = _Signals.pending, None
+        _Signals.stopping = True
+        raise Stopped(signum)
+
+
+def _say(line: str) -> None:
+    with contextlib.suppress(OSError, ValueError):  # a closed terminal (SIGHUP) cannot be told
+        _err.print(Text(line), soft_wrap=True)
+
+
+@contextlib.contextmanager
+def guarded() -> Iterator[None]:
+    """Run a command so that SIGINT, SIGTERM and SIGHUP stop it cleanly: one line and exit code
+    128 + the signal's number."""
+    try:
+        with _stop_on_signals():
+            yield
+    except Stopped as exc:
+        _say(f"politburo: stopped by {exc.name}" + (f"; {exc.detail}" if exc.detail else ""))
+        raise typer.Exit(128 + exc.signum) from None
+
+
+def reason(exc: OSError) -> str:
+    """The system's reason for an OS error, e.g. "no space left on device"."""
+    text = exc.strerror or (errnos.errorcode.get(exc.errno, "") if exc.errno else "") or str(exc)
+    return text[:1].lower() + text[1:]
+
+
+def _inside(path: str, root: Path) -> bool:
+    try:
+        return Path(path).resolve().is_relative_to(root.resolve())
+    except (OSError, ValueError, RuntimeError):
+        return False
+
+
+@contextlib.contextmanager
+def experiment_failures(exp: Experiment, store: Store) -> Iterator[None]:
+    """Failures while an experiment runs, as one line each that says how much of it is stored:
+    an OS error on the store, workers that fail, and (on the way out) a stop signal."""
+    from politburo.experiments.backends import BackendFailure
+
+    def kept() -> str:
+        try:
+            done = len(store.done(exp.id))
+        except OSError:  # pragma: no cover - the store cannot even be listed
+            return "finished tasks are kept, rerun to resume"
+        return f"{done} of {len(exp.tasks())} tasks are stored, rerun to resume"
+
+    try:
+        yield
+    except Stopped as exc:
+        exc.detail = kept()
+        raise
+    except BackendFailure as exc:
+        raise ScenarioError(exc.where, [f"{exc.problem}; {kept()}"]) from None
+    except OSError as exc:
+        if exc.errno is None:  # not an operating-system error: a library's own, shown as it is
+            raise
+        name = exc.filename
+        if name is not None and _inside(str(name), store.root):
+            raise ScenarioError("--store", [f"{reason(exc)} writing {name}; {kept()}"]) from None
+        what = f"{reason(exc)} ({name})" if name is not None else reason(exc)
+        raise ScenarioError(f"experiment {exp.id}", [f"{what}; {kept()}"]) from None
+
+
+@contextlib.contextmanager
+def writing(option: str, path: Path | str) -> Iterator[None]:
+    """An OS error while writing the file an option names, as one line with the system's reason."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno is None:
+            raise
+        raise ScenarioError(option, [f"cannot write {path}: {reason(exc)}"]) from None
