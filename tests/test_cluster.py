@@ -1,10 +1,14 @@
 """Experiments on a Dask cluster give the same results as on the local pool: with a LocalCluster,
-with real `dask scheduler` / `dask worker` processes, and when a worker is killed mid-experiment."""
+with real `dask scheduler` / `dask worker` processes, and when a worker is killed mid-experiment.
+A task that kills every worker it runs on, a task that fails, and a scheduler that dies end in
+one line that says so and how many tasks are stored, never a traceback."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -18,9 +22,12 @@ import pytest
 from typer.testing import CliRunner
 
 from politburo.cli import app
-from politburo.experiments import plan
+from politburo.experiments import analyses, backends, plan
+from politburo.loader import read_scenario
 
 distributed = pytest.importorskip("distributed")
+dask = pytest.importorskip("dask")
+cloudpickle = pytest.importorskip("cloudpickle")
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
@@ -35,6 +42,15 @@ def cli_json(*args: str) -> tuple[str, dict[str, Any]]:
 
 def task_files(store: Path, exp_id: str) -> list[Path]:
     return sorted((store / exp_id / "tasks").glob("*.parquet"))
+
+
+def error_line(stderr: str) -> str:
+    """The one line on stderr besides the progress bar (printed once, at its end, when not on a
+    terminal)."""
+    assert "Traceback" not in stderr, stderr
+    lines = [x for x in stderr.splitlines() if x.strip() and not re.search(r" \d[\d,]*/[\d,]+ runs ", x)]
+    assert len(lines) == 1, stderr
+    return lines[0]
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +83,71 @@ def test_a_local_dask_cluster_gives_the_local_result(local_cluster: str, local_6
     assert len(task_files(store, data["experiment"])) == 8
 
 
+# ------------------------------------------------------------------ a task that kills or fails its workers
+
+
+def run_task_except(victim: str, action: str, task: plan.Task, store_root: str) -> int:
+    """Run on a Dask worker instead of `run_task`: the victim task ends its worker process at once,
+    as the out-of-memory killer would, or raises; the others run as usual."""
+    if task.id == victim:
+        if action == "die":
+            os._exit(1)
+        raise RuntimeError("the engine broke")
+    return backends.run_task(task, store_root)
+
+
+@pytest.fixture
+def victim(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The first task of EXPLAIN_60 split in eight tasks; the task function is sent to the workers
+    by value (they cannot import the test module)."""
+    monkeypatch.setattr(plan, "TASK_RUNS", 100)
+    where, raw = read_scenario("soviet-1924")
+    module = sys.modules[__name__]
+    cloudpickle.register_pickle_by_value(module)
+    try:
+        yield analyses.build_explain(where, raw, {}, "groups", 60, 0).tasks()[0].id
+    finally:
+        cloudpickle.unregister_pickle_by_value(module)
+
+
+@pytest.mark.slow  # about 30 s: the worker is restarted twice
+def test_a_task_that_kills_its_workers_ends_in_one_line(victim: str, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backends, "run_task", functools.partial(run_task_except, victim, "die"))
+    store = tmp_path / "store"
+    with dask.config.set({"distributed.scheduler.allowed-failures": 1}):  # two deaths, not four
+        cluster = distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True,
+                                           dashboard_address=None)
+    try:
+        res = runner.invoke(app, [*EXPLAIN_60, "--backend", "dask", "--scheduler", cluster.scheduler_address,
+                                  "--store", str(store), "--json"], env={"COLUMNS": "160"})
+    finally:
+        cluster.close()
+    assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
+    assert res.stdout == ""
+    found = re.fullmatch(rf"politburo: --scheduler: task {victim} killed 2 Dask workers \(out of memory\?\); "
+                         r"(\d) of 8 tasks are stored, rerun to resume", error_line(res.stderr))
+    assert found, res.stderr
+    (folder,) = store.iterdir()
+    assert int(found[1]) <= len(task_files(store, folder.name)) <= 7  # tasks still running may finish
+    assert victim not in {p.stem for p in task_files(store, folder.name)}
+
+
+def test_a_task_that_fails_on_a_worker_ends_in_one_line(victim: str, local_cluster: str, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(backends, "run_task", functools.partial(run_task_except, victim, "raise"))
+    store = tmp_path / "store"
+    res = runner.invoke(app, [*EXPLAIN_60, "--backend", "dask", "--scheduler", local_cluster, "--store", str(store),
+                              "--json"], env={"COLUMNS": "160"})
+    assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
+    assert res.stdout == ""
+    found = re.fullmatch(rf"politburo: --scheduler: task {victim} failed on a Dask worker \(RuntimeError: the "
+                         r"engine broke\); (\d) of 8 tasks are stored, rerun to resume", error_line(res.stderr))
+    assert found, res.stderr
+    (folder,) = store.iterdir()
+    assert victim not in {p.stem for p in task_files(store, folder.name)}
+
+
 # ------------------------------------------------------------------ real scheduler and worker processes
 
 
@@ -92,8 +173,9 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 class Cluster:
-    def __init__(self, address: str, workers: list[subprocess.Popen[bytes]], pids: dict[str, int]):
-        self.address, self.workers = address, workers
+    def __init__(self, address: str, scheduler: subprocess.Popen[bytes], workers: list[subprocess.Popen[bytes]],
+                 pids: dict[str, int]):
+        self.address, self.scheduler, self.workers = address, scheduler, workers
         self.pids = pids  # worker address -> the pid of the process running its tasks
 
     def process_of(self, worker: str) -> subprocess.Popen[bytes]:
@@ -121,12 +203,12 @@ def dask_processes(tmp_path: Path) -> Iterator[Cluster]:
 
     try:
         port = address.rsplit(":", 1)[1]
-        start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")
+        scheduler = start("scheduler", "scheduler", "--host", "127.0.0.1", "--port", port, "--no-dashboard")
         workers = [start(f"worker{i}", "worker", address, "--nthreads", "1", "--no-dashboard") for i in range(2)]
         with distributed.Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
             pids = client.run(os.getpid)
-        yield Cluster(address, workers, pids)
+        yield Cluster(address, scheduler, workers, pids)
     except Exception:
         for f in sorted(logs.iterdir()):
             sys.stderr.write(f"--- {f.name}\n{f.read_text(errors='replace')[-3000:]}\n")
@@ -186,3 +268,29 @@ def test_an_experiment_survives_a_worker_killed_mid_run(dask_processes: Cluster,
     assert len(task_files(store, data["experiment"])) == manifest["tasks"]
     reference, _ = cli_json(*args, "--workers", "2", "--store", str(tmp_path / "local"))
     assert stdout == reference
+
+
+@pytest.mark.slow  # about 20 s
+def test_a_lost_scheduler_ends_in_one_line(dask_processes: Cluster, tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    proc = subprocess.Popen([sys.executable, "-m", "politburo", "explain", "--level", "groups", "-n", "1500",
+                             "--backend", "dask", "--scheduler", dask_processes.address, "--store", str(store),
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "COLUMNS": "160"}, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None and not list(store.glob("*/tasks/*.parquet")):
+            time.sleep(0.02)
+        assert proc.poll() is None, "the experiment finished (or failed) before the scheduler could be stopped"
+        os.killpg(dask_processes.scheduler.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate(timeout=30)
+    assert proc.returncode == 2, stderr
+    assert stdout == ""
+    found = re.fullmatch(rf"politburo: --scheduler: lost the connection to the Dask scheduler at "
+                         rf"{re.escape(dask_processes.address)}; ([1-3]) of 4 tasks are stored, rerun to resume",
+                         error_line(stderr))
+    assert found, stderr
