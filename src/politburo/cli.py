@@ -13,10 +13,11 @@ import shlex
 import shutil
 import sys
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -25,10 +26,12 @@ from rich.table import Table
 from rich.text import Text
 
 from politburo import __version__
-from politburo.api import EnsembleResult, RunResult, ensemble, simulate
-from politburo.fidelity import PatternResult, fidelity
 from politburo.loader import ScenarioError, builtin_names, load_scenario
 from politburo.schema import Scenario
+
+if TYPE_CHECKING:  # the engine is imported only by the commands that run it
+    from politburo.api import EnsembleResult, RunResult
+    from politburo.fidelity import PatternResult
 
 __all__ = ["app", "main"]
 
@@ -190,7 +193,7 @@ def _prepare_out(text: str) -> tuple[Path, Path]:
     return target, tmp
 
 
-def _write_out(result: EnsembleResult, target: Path, tmp: Path, text: str) -> None:
+def _write_out(result: "EnsembleResult", target: Path, tmp: Path, text: str) -> None:
     """Write both tables into `tmp`, then move them into place: a new DIR is renamed in whole;
     in an existing DIR each file is replaced atomically."""
     import pyarrow.parquet as pq
@@ -222,7 +225,7 @@ def _cell(value: str) -> Text:
     return Text(value)
 
 
-def _render_run(res: RunResult) -> None:
+def _render_run(res: "RunResult") -> None:
     _say(out, f"{res.scenario}, seed {res.seed}")
     out.print()
     for _, date, sentence in res.chronicle:
@@ -263,7 +266,7 @@ def _bar(fraction: float, width: int = 40) -> str:
     return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[part]
 
 
-def _render_ensemble(result: EnsembleResult, summary: dict[str, Any]) -> None:
+def _render_ensemble(result: "EnsembleResult", summary: dict[str, Any]) -> None:
     rates: dict[str, dict[str, float]] = summary["win_rates"]
     by_decisive: dict[str, float] = summary["win_rates_by_decisive_date"]
     median: dict[str, str | None] = summary["median_victory"]
@@ -308,7 +311,7 @@ def _render_ensemble(result: EnsembleResult, summary: dict[str, Any]) -> None:
     out.print(orders)
 
 
-def _render_fidelity(results: list[PatternResult]) -> None:
+def _render_fidelity(results: "list[PatternResult]") -> None:
     table = Table(title="Fidelity patterns", title_justify="left", expand=True)
     table.add_column("#", justify="right", no_wrap=True)
     table.add_column("Pattern", ratio=3, overflow="fold")
@@ -351,6 +354,8 @@ def run(
     factor: FactorOpt = None,
 ) -> None:
     """Simulate one run and tell its story: chronicle, final standings, winner."""
+    from politburo.api import simulate
+
     with _reported():
         seed_value = _seed(seed)
         sc = _load(scenario, set_, _factors_off(factor))
@@ -375,6 +380,8 @@ def ensemble_cmd(
     factor: FactorOpt = None,
 ) -> None:
     """Run many replicates and summarise who wins, when, and in what order rivals fall."""
+    from politburo.api import ensemble
+
     with _reported():
         seed_value = _seed(seed)
         n_runs = _positive("--runs", runs, "the number of runs")
@@ -413,6 +420,8 @@ def fidelity_cmd(
     factor: FactorOpt = None,
 ) -> None:
     """Check the scenario's calibration patterns against an ensemble (exit 1 if any fails)."""
+    from politburo.fidelity import fidelity
+
     with _reported():
         seed_value = _seed(seed)
         n_runs = _positive("--runs", runs, "the number of runs")
@@ -495,8 +504,19 @@ def check(
               f"{len(sc.events)} events, {len(sc.factors)} factors)")
 
 
+def _warn_in_one_line(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                      file: Any = None, line: str | None = None) -> None:
+    """Warnings reach the user as one line on stderr, like errors."""
+    text = str(message).replace("\n", " ")
+    try:
+        (file or sys.stderr).write(f"politburo: warning: {text}\n")
+    except (OSError, ValueError):  # a closed or broken stderr
+        pass
+
+
 def main() -> None:
     """Entry point of the `politburo` script."""
+    warnings.showwarning = _warn_in_one_line
     app(prog_name="politburo")
 
 
