@@ -38,7 +38,7 @@ def _env(pythonpath: Path, **extra: str) -> dict[str, str]:
 
 
 def _politburo(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "politburo", *args], env=env, cwd=cwd,
+    return subprocess.run([sys.executable, "-m", "politburo", *args], check=False, env=env, cwd=cwd,
                           capture_output=True, text=True, timeout=900)
 
 
@@ -99,7 +99,7 @@ def test_commands_that_need_no_engine_do_not_import_it() -> None:
             "assert politburo.__version__\n"
             "print(sorted(m for m in sys.modules if m == 'numba' or m.startswith('politburo.engine.')"
             " and m not in ('politburo.engine.parameters', 'politburo.engine.powers')))")
-    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", code], check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[]"
 
@@ -113,7 +113,7 @@ def _read_only(path: Path) -> list[str]:
         return []
     if shutil.which("unshare") is None:
         pytest.skip("needs unshare(1) to mount a read-only copy as root")
-    probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+    probe = subprocess.run(["unshare", "-m", "true"], check=False, capture_output=True)
     if probe.returncode != 0:
         pytest.skip("cannot create a private mount namespace here")
     return ["unshare", "-m", "sh", "-c",
@@ -135,7 +135,7 @@ def test_a_read_only_install_with_no_writable_cache_runs(tmp_path: Path) -> None
     env = _env(src, HOME=str(home))
 
     def ro(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*prefix, sys.executable, "-m", "politburo", *args], env=env, cwd=root,
+        return subprocess.run([*prefix, sys.executable, "-m", "politburo", *args], check=False, env=env, cwd=root,
                               capture_output=True, text=True, timeout=900)
 
     version = ro("--version")

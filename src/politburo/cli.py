@@ -30,7 +30,7 @@ from politburo.loader import ScenarioError, builtin_names, load_scenario
 from politburo.schema import Scenario
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it
-    from politburo.api import EnsembleResult, RunResult
+    from politburo.api import RunResult
     from politburo.fidelity import PatternResult
 
 __all__ = ["app", "main"]
@@ -193,22 +193,15 @@ def _prepare_out(text: str) -> tuple[Path, Path]:
     return target, tmp
 
 
-def _write_out(result: "EnsembleResult", target: Path, tmp: Path, text: str) -> None:
-    """Write both tables into `tmp`, then move them into place: a new DIR is renamed in whole;
-    in an existing DIR each file is replaced atomically."""
-    import pyarrow.parquet as pq
-
-    try:
-        pq.write_table(result.runs_table(), tmp / OUT_FILES[0])
-        pq.write_table(result.votes_table(), tmp / OUT_FILES[1])
-        if target.is_dir():
-            for name in OUT_FILES:
-                os.replace(tmp / name, target / name)
-            tmp.rmdir()
-        else:
-            os.rename(tmp, target)
-    except OSError as exc:
-        raise ScenarioError("--out", [f"cannot write to {text}: {exc.strerror or exc}"]) from None
+def _move_out(target: Path, tmp: Path, text: str) -> None:
+    """Move the files written into `tmp` into place: a new DIR is renamed in whole; in an
+    existing DIR each file is replaced atomically."""
+    if target.is_dir():
+        for name in OUT_FILES:
+            os.replace(tmp / name, target / name)
+        tmp.rmdir()
+    else:
+        os.rename(tmp, target)
 
 
 def _duckdb_hint(target: Path) -> str:
@@ -266,14 +259,14 @@ def _bar(fraction: float, width: int = 40) -> str:
     return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[part]
 
 
-def _render_ensemble(result: "EnsembleResult", summary: dict[str, Any]) -> None:
+def _render_ensemble(summary: dict[str, Any]) -> None:
     rates: dict[str, dict[str, float]] = summary["win_rates"]
     by_decisive: dict[str, float] = summary["win_rates_by_decisive_date"]
     median: dict[str, str | None] = summary["median_victory"]
     decisive = summary["decisive_date"]
     order = sorted(rates, key=lambda k: (k == "nobody", -rates[k]["rate"]))
 
-    _say(out, f"{summary['scenario']}: {result.runs:,} runs, seed {result.seed}")
+    _say(out, f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']}")
     out.print()
     table = Table(title="Who wins", title_justify="left")
     table.add_column("Leader", no_wrap=True)
@@ -307,7 +300,7 @@ def _render_ensemble(result: "EnsembleResult", summary: dict[str, Any]) -> None:
     orders.add_column("Share", justify="right")
     orders.add_column("Order (first out first)")
     for row in summary["elimination_orders"]:
-        orders.add_row(f"{row['runs']:,}", f"{row['runs'] / result.runs:.1%}", _cell(row["order"]))
+        orders.add_row(f"{row['runs']:,}", f"{row['runs'] / summary['runs']:.1%}", _cell(row["order"]))
     out.print(orders)
 
 
@@ -380,33 +373,40 @@ def ensemble_cmd(
     factor: FactorOpt = None,
 ) -> None:
     """Run many replicates and summarise who wins, when, and in what order rivals fall."""
-    from politburo.api import ensemble
+    from politburo.api import check_ensemble, ensemble, ensemble_to_parquet
 
     with _reported():
         seed_value = _seed(seed)
         n_runs = _positive("--runs", runs, "the number of runs")
         batch = _positive("--batch-size", batch_size, "batch size")
         sc = _load(scenario, set_, _factors_off(factor))
-        target, tmp = _prepare_out(out_dir) if out_dir is not None else (None, None)
-        try:
+        result, target = None, None
+        check_ensemble(sc, n_runs, seed_value, batch, None if out_dir is None else Path(out_dir).parent)
+        if out_dir is None:
             with _progress(n_runs, "Ensemble") as advance:
-                result = ensemble(sc, n_runs, seed_value, batch, progress=advance)
-            if target is not None and tmp is not None and out_dir is not None:
-                _write_out(result, target, tmp, out_dir)
-        finally:
-            if tmp is not None and tmp.exists():
-                shutil.rmtree(tmp, ignore_errors=True)
-    summary = result.summary()
+                summary = ensemble(sc, n_runs, seed_value, batch, progress=advance).summary()
+        else:
+            target, tmp = _prepare_out(out_dir)
+            try:
+                with _progress(n_runs, "Ensemble") as advance:
+                    result = ensemble_to_parquet(sc, n_runs, seed_value, tmp, batch, progress=advance)
+                _move_out(target, tmp, out_dir)
+            except OSError as exc:
+                raise ScenarioError("--out", [f"cannot write to {out_dir}: {exc.strerror or exc}"]) from None
+            finally:
+                if tmp.exists():
+                    shutil.rmtree(tmp, ignore_errors=True)
+            summary = result.summary
     if as_json:
         _print_json(summary)
     else:
-        _render_ensemble(result, summary)
-    if target is not None:
+        _render_ensemble(summary)
+    if result is not None and target is not None:
         console = err if as_json else out
         if not as_json:
             console.print()
         _say(console, f"Wrote {OUT_FILES[0]} ({result.runs:,} runs) and {OUT_FILES[1]} "
-                      f"({len(result.votes['run']):,} votes) to {target}")
+                      f"({result.votes:,} votes) to {target}")
         _say(console, _duckdb_hint(target))
 
 

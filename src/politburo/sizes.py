@@ -50,15 +50,17 @@ def _bytes(n: float) -> str:
 
 
 def check_runs(option: str, runs: int, what: str, workers: int | None = None) -> None:
-    """Raise ScenarioError(option) if `runs` (described by `what`, e.g. '2 arms × 10 replicates')
-    exceed MAX_RUNS; the message gives the time it would take at NOMINAL_RATE."""
+    """Raise ScenarioError(option) if `runs` (described by `what`, e.g. '2 arms × 10 replicates',
+    or '') exceed MAX_RUNS; the message gives the time they would take at NOMINAL_RATE on
+    `workers` cores (default: all)."""
     if runs <= MAX_RUNS:
         return
     n = workers or cores()
     eta = duration(runs / (NOMINAL_RATE * n))
-    raise ScenarioError(option, [
-        f"{what} = {runs:,} runs would take about {eta} on {n} core{'s' if n != 1 else ''} "
-        f"(at about {NOMINAL_RATE:,} runs/s each); at most {MAX_RUNS:,} runs can be planned"])
+    size = f"{what} = {runs:,} runs" if what else f"{runs:,} runs"
+    raise ScenarioError(option, [(
+        f"{size} would take about {eta} on {n} core{'s' if n != 1 else ''} "
+        f"(at about {NOMINAL_RATE:,} runs/s each); at most {MAX_RUNS:,} runs can be planned")])
 
 
 def available_memory() -> int:
@@ -72,8 +74,8 @@ def check_memory(option: str, need: float, what: str, hint: str = "") -> None:
     """Raise ScenarioError(option) if `need` bytes exceed half of the memory available now."""
     have = available_memory()
     if need > have / 2:
-        raise ScenarioError(option, [f"{what} would need about {_bytes(need)} of memory, more than half "
-                                     f"of the {_bytes(have)} available{hint}"])
+        raise ScenarioError(option, [(f"{what} would need about {_bytes(need)} of memory, more than "
+                                      f"half of the {_bytes(have)} available{hint}")])
 
 
 def check_disk(option: str, folder: Path, need: float, what: str) -> None:
@@ -83,5 +85,5 @@ def check_disk(option: str, folder: Path, need: float, what: str) -> None:
     except OSError:
         return  # the write itself will say what is wrong
     if need > free:
-        raise ScenarioError(option, [f"{what} would need about {_bytes(need)} of disk, more than the "
-                                     f"{_bytes(free)} free at {folder}"])
+        raise ScenarioError(option, [(f"{what} would need about {_bytes(need)} of disk, more than the "
+                                      f"{_bytes(free)} free at {folder}")])

@@ -121,7 +121,7 @@ def _install_locator() -> bool:
     _CacheLocator = caching._CacheLocator
     _SourceFileBackedLocatorMixin = caching._SourceFileBackedLocatorMixin
 
-    class EngineLocator(_SourceFileBackedLocatorMixin, _CacheLocator):  # type: ignore[misc]
+    class EngineLocator(_SourceFileBackedLocatorMixin, _CacheLocator):  # type: ignore[misc,valid-type]
         """Numba cache locator for the engine's files: one folder per engine digest, and the
         digest (not the file's time stamp) as the source stamp."""
 
@@ -153,4 +153,4 @@ CACHED = _install_locator()
 def kernel(func: F) -> F:
     """Compile `func` with numba in nopython mode, NumPy's error model (no raising on division
     by zero), cached on disk per engine version when a cache folder can be written."""
-    return njit(cache=CACHED, error_model="numpy")(func)  # type: ignore[no-any-return]
+    return njit(cache=CACHED, error_model="numpy")(func)  # type: ignore[return-value]
