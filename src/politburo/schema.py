@@ -44,7 +44,7 @@ MAX_SHOCK = 10.0  # |mean| and sd of a shock; the economy's pull on sentiment sa
 # The domain of each parameter: its prior must lie inside it (and its value inside the prior).
 # Shares, chances and monthly rates lie in [0, 1]; switches are 0 or 1; amounts of prestige (or
 # heir legitimacy) lie in [0, 1.5], the range the engine keeps prestige in; logit weights in [0, 20]
-# (a logit of 20 is a certainty to 9 digits); other weights, thresholds and utilities in [0, 10].
+# (a logit of 20 is a certainty to 8 decimal places); other weights, thresholds and utilities in [0, 10].
 _SHARE, _PRESTIGE, _LOGIT, _WEIGHT = (0.0, 1.0), (0.0, MAX_PRESTIGE), (0.0, 20.0), (0.0, 10.0)
 PARAMETER_DOMAINS: dict[str, tuple[float, float]] = {
     "appointment_capacity": (0.0, 100.0),  # secretaries per month
