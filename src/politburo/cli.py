@@ -83,7 +83,16 @@ def _reported() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+MAX_DIGITS = 30  # no integer option takes more digits; longer ones are refused unread
+
+
 def _integer(option: str, text: str, what: str) -> int:
+    """`text` as an int, or a ScenarioError for `option`. Integers of more than MAX_DIGITS digits
+    are refused by their length (Python reads at most 4300 digits, and no option needs 30)."""
+    digits = text.strip().lstrip("+-").replace("_", "")
+    if digits.isdecimal() and len(digits) > MAX_DIGITS:
+        too_long = f"{what} must be an integer of at most {MAX_DIGITS} digits, not one of {len(digits):,} digits"
+        raise ScenarioError(option, [too_long])
     try:
         return int(text.strip())
     except ValueError:
