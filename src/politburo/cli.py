@@ -390,7 +390,8 @@ def ensemble_cmd(
         batch = _positive("--batch-size", batch_size, "batch size")
         sc = _load(scenario, set_, _factors_off(factor))
         result, target = None, None
-        check_ensemble(sc, n_runs, seed_value, batch, None if out_dir is None else Path(out_dir).parent)
+        check_ensemble(sc, n_runs, seed_value, batch, None if out_dir is None else Path(out_dir).parent,
+                       "; write them to Parquet with --out DIR, which streams them in constant memory")
         if out_dir is None:
             with _progress(n_runs, "Ensemble") as advance:
                 summary = ensemble(sc, n_runs, seed_value, batch, progress=advance).summary()
@@ -429,6 +430,7 @@ def fidelity_cmd(
     factor: FactorOpt = None,
 ) -> None:
     """Check the scenario's calibration patterns against an ensemble (exit 1 if any fails)."""
+    from politburo.api import check_ensemble
     from politburo.fidelity import fidelity
 
     with _reported():
@@ -436,6 +438,7 @@ def fidelity_cmd(
         n_runs = _positive("--runs", runs, "the number of runs")
         factors_off = _factors_off(factor)
         sc = _load(scenario, set_, factors_off)
+        check_ensemble(sc, n_runs, seed_value, 4000, hint="")
         ensembles = 2 if any(p.kind == "all_factors_off" for p in sc.patterns) else 1
         with _progress(ensembles * n_runs, "Fidelity") as advance:
             results = fidelity(scenario, list(set_ or []), factors_off, n_runs, seed_value, progress=advance)
