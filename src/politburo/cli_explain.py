@@ -416,6 +416,16 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
+def _share(share: dict[str, float | None] | None) -> str:
+    """A share of the advantage and its 95% interval (which a ratio of two noisy sums may lack)."""
+    if not share or share.get("mean") is None:
+        return "—"
+    low, high = share.get("low"), share.get("high")
+    if low is None or high is None:
+        return f"{share['mean']:.0%} (no interval)"
+    return f"{share['mean']:.0%} ({100 * low:.0f}–{100 * high:.0f})"
+
+
 def _ci(d: dict[str, float]) -> str:
     """A probability difference and its 95% half-width, in percentage points."""
     return f"{100 * d['mean']:+.1f} ± {100 * d['half']:.1f}"
@@ -445,7 +455,7 @@ def _render_explain(result: dict[str, Any]) -> None:
     for pid in result["ranking"]:
         p = next(x for x in result["players"] if x["id"] == pid)
         share = p.get("share")
-        s = f"{share['mean']:.0%} ({100 * share['low']:.0f}–{100 * share['high']:.0f})" if share else "—"
+        s = _share(share)
         rows.append([p["label"], _ci(p["shapley"]), s, Bar(p["shapley"]["mean"], scale, 8),
                      _ci(p["remove_from_history"]), _ci(p["add_to_all_off"])])
     _table(f"Attribution ({result['level']}): exact Shapley values, 95% intervals",

@@ -202,8 +202,8 @@ class Terminal(Console):
     """A Rich console for a command's output (see the module's docstring): no markup, emoji codes
     or highlighting; text fitted to the stream's encoding; tables that never cut a value."""
 
-    def __init__(self, stderr: bool = False) -> None:
-        super().__init__(stderr=stderr, highlight=False, markup=False, emoji=False)
+    def __init__(self, stderr: bool = False, file: IO[str] | None = None, width: int | None = None) -> None:
+        super().__init__(stderr=stderr, file=file, width=width, highlight=False, markup=False, emoji=False)
 
     # -------------------------------------------------------------- text
 
