@@ -290,6 +290,15 @@ def test_bars_shrink_to_the_width_and_the_figures_stay_whole() -> None:
     assert buffer.getvalue().splitlines()[1].endswith(" 65.0%")
 
 
+def test_a_width_of_zero_columns_is_taken_as_80(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "0")
+    buffer = io.StringIO()
+    console = Terminal(file=buffer)
+    assert console.width == 80
+    console.table(None, [Col("Leader"), Col("Rate", "right")], [["Stalin", "65.0%"]])
+    assert "│ Stalin │ 65.0% │" in buffer.getvalue()
+
+
 # ------------------------------------------------------------------ run and ensemble on any stream
 
 

@@ -34,7 +34,7 @@ from typing import IO, Literal
 from rich import box as boxes
 from rich.box import Box
 from rich.cells import cell_len
-from rich.console import Console, HighlighterType, JustifyMethod, OverflowMethod
+from rich.console import Console, ConsoleDimensions, HighlighterType, JustifyMethod, OverflowMethod
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
@@ -204,6 +204,17 @@ class Terminal(Console):
 
     def __init__(self, stderr: bool = False, file: IO[str] | None = None, width: int | None = None) -> None:
         super().__init__(stderr=stderr, file=file, width=width, highlight=False, markup=False, emoji=False)
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        """Rich's size, except that a width below 1 (COLUMNS=0, as some CI systems set it) is
+        taken as the usual 80 rather than printing nothing."""
+        dims = super().size
+        return dims if dims.width >= 1 else ConsoleDimensions(80, dims.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]  # a property with a setter
 
     # -------------------------------------------------------------- text
 
