@@ -4,9 +4,9 @@ and web app call these and add nothing to the model."""
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,17 +14,21 @@ import numpy as np
 from politburo.chronicle import chronicle
 from politburo.compile import compile_scenario
 from politburo.engine.log import BODIES, MOTIONS
-from politburo.engine.run import run_batch
+from politburo.engine.run import BatchResult, run_batch
 from politburo.engine.spec import Spec
 from politburo.engine.state import SANCTIONS
 from politburo.loader import ScenarioError, load_scenario
 from politburo.schema import Scenario
+from politburo.sizes import check_disk, check_memory, check_runs
 
 __all__ = [
     "EnsembleResult",
     "RunResult",
     "ScenarioError",
+    "StreamedEnsemble",
+    "check_ensemble",
     "ensemble",
+    "ensemble_to_parquet",
     "load_scenario",
     "simulate",
     "wilson",
@@ -186,113 +190,268 @@ class EnsembleResult:
     votes: dict[str, np.ndarray] = field(repr=False)
 
     def win_rates(self) -> dict[str, dict[str, float]]:
-        out = {}
-        labels = [*self.spec.leader_names, None]
-        for i, name in enumerate(labels):
-            k = int((self.winner == (i if name is not None else -1)).sum())
-            lo, hi = wilson(k, self.runs)
-            out[name or "nobody"] = {"rate": k / self.runs, "low": lo, "high": hi, "count": k}
-        return out
+        """{leader or "nobody": {rate, low, high, count}}: each principal's share of wins with its
+        95% Wilson interval."""
+        return dict(self.summary()["win_rates"])
 
     def win_rates_by(self, month: int) -> dict[str, float]:
+        """{leader: share of runs he had won by month index `month`}."""
         won = (self.winner >= 0) & (self.victory <= month)
         return {n: float(((self.winner == i) & won).mean()) for i, n in enumerate(self.spec.leader_names)}
 
     def median_victory(self) -> dict[str, str | None]:
-        out: dict[str, str | None] = {}
-        for i, n in enumerate(self.spec.leader_names):
-            m = self.victory[self.winner == i]
-            out[n] = self.spec.date(int(np.median(m))) if m.size else None
-        return out
+        """{leader: the median month of his victories, or None}."""
+        return dict(self.summary()["median_victory"])
 
     def elimination_orders(self, top: int = 5) -> list[tuple[str, int]]:
-        names = self.spec.leader_names
-        c: Counter[str] = Counter()
-        for k in range(self.runs):
-            order = elimination_order(self.defeated[k], int(self.winner[k]))
-            c[" > ".join(names[i] for i in order) or "(none)"] += 1
-        return c.most_common(top)
+        """The `top` commonest elimination orders, 'A > B > C', with their run counts."""
+        return [(row["order"], row["runs"]) for row in summarise_runs(self._relation(), self.spec, self.scenario,
+                                                                      self.seed, top)["elimination_orders"]]
+
+    def _relation(self) -> Any:
+        import duckdb
+
+        return duckdb.connect().from_arrow(self.runs_table())
 
     def summary(self) -> dict[str, Any]:
-        decisive = self.scenario.month(self.scenario.scenario.decisive_by)
-        return {
-            "scenario": self.scenario.scenario.name,
-            "seed": self.seed,
-            "runs": self.runs,
-            "win_rates": self.win_rates(),
-            "win_rates_by_decisive_date": self.win_rates_by(decisive),
-            "decisive_date": self.spec.date(decisive),
-            "median_victory": self.median_victory(),
-            "elimination_orders": [{"order": o, "runs": n} for o, n in self.elimination_orders()],
-        }
+        """Who wins (counts, rates, Wilson intervals), by the decisive date, the median month of
+        victory and the commonest elimination orders: `summarise_runs` over `runs_table()`, the
+        same query that summarises an ensemble streamed to Parquet."""
+        return summarise_runs(self._relation(), self.spec, self.scenario, self.seed)
 
     def runs_table(self) -> Any:
         """One row per run: seed, replicate, winner, month of victory, elimination order and the
-        month of each sanction each principal suffered."""
-        import pyarrow as pa
-
-        spec = self.spec
-        names = spec.leader_names
-        cols: dict[str, Any] = {
-            "seed": pa.array(np.full(self.runs, self.seed, dtype=np.int64)),
-            "replicate": pa.array(np.arange(self.runs, dtype=np.int64)),
-            "winner": pa.array([names[w] if w >= 0 else None for w in self.winner], pa.string()),
-            "victory_month": pa.array([spec.date(int(v)) if v >= 0 else None for v in self.victory], pa.string()),
-            "victory_index": pa.array(np.where(self.victory >= 0, self.victory, -1).astype(np.int64)),
-            "elimination_order": pa.array([[names[i] for i in elimination_order(self.defeated[k], int(self.winner[k]))]
-                                           for k in range(self.runs)], pa.list_(pa.string())),
-        }
-        for i, n in enumerate(names):
-            key = n.lower().replace(" ", "_")
-            for s, sname in enumerate(SANCTIONS):
-                m = self.sanctions[:, i, s]
-                cols[f"{key}_{sname}"] = pa.array([spec.date(int(x)) if x >= 0 else None for x in m], pa.string())
-        return pa.table(cols)
+        month of each sanction each principal suffered (an Arrow table)."""
+        return runs_table(self.spec, self.seed, 0, self.winner, self.victory, self.defeated, self.sanctions)
 
     def votes_table(self) -> Any:
-        import pyarrow as pa
+        """One row per vote of every run (an Arrow table)."""
+        return votes_table(self.spec, self.votes)
 
-        v = self.votes
-        names = np.array(self.spec.leader_names, dtype=object)
-        return pa.table({
-            "run": pa.array(v["run"]),
-            "month": pa.array([self.spec.date(int(m)) for m in v["month"]], pa.string()),
-            "month_index": pa.array(v["month"]),
-            "body": pa.array(np.array(BODIES, dtype=object)[v["body"]].tolist(), pa.string()),
-            "motion": pa.array(np.array(MOTIONS, dtype=object)[v["motion"]].tolist(), pa.string()),
-            "proposer": pa.array(names[v["proposer"]].tolist(), pa.string()),
-            "target": pa.array(names[v["target"]].tolist(), pa.string()),
-            "yes": pa.array(v["yes"]), "no": pa.array(v["no"]), "abstain": pa.array(v["abstain"]),
-            "passed": pa.array(v["passed"].astype(bool)),
-        })
+
+def _dates(spec: Spec, months: np.ndarray) -> Any:
+    """Month indices as dates ('January 1924'), None where negative (an Arrow string array)."""
+    import pyarrow as pa
+
+    table = np.array([spec.date(t) for t in range(spec.months + 1)] + [None], dtype=object)
+    m = np.asarray(months, dtype=np.int64)
+    return pa.array(table[np.where(m >= 0, np.minimum(m, spec.months), -1)], pa.string())
+
+
+def elimination_lists(spec: Spec, winner: np.ndarray, defeated: np.ndarray) -> Any:
+    """(N,) Arrow list<string>: each run's principals other than the winner, in the order they
+    were defeated (ties by index, as `elimination_order`)."""
+    import pyarrow as pa
+
+    L = defeated.shape[1]
+    idx = np.arange(L)
+    valid = (defeated >= 0) & (idx[None, :] != np.asarray(winner)[:, None])
+    key = np.where(valid, defeated.astype(np.int64) * L + idx, np.iinfo(np.int64).max)
+    order = np.argsort(key, axis=1, kind="stable")
+    counts = valid.sum(axis=1)
+    names = np.array(spec.leader_names, dtype=object)
+    values = names[order[idx[None, :] < counts[:, None]]]
+    offsets = np.concatenate([[0], np.cumsum(counts)]).astype(np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(values, pa.string()))
+
+
+def runs_table(spec: Spec, seed: int, first: int, winner: np.ndarray, victory: np.ndarray,
+               defeated: np.ndarray, sanctions: np.ndarray) -> Any:
+    """The runs table of replicates first..first+N-1 (see `EnsembleResult.runs_table`)."""
+    import pyarrow as pa
+
+    n = len(winner)
+    names = np.array([*spec.leader_names, None], dtype=object)  # index -1: no winner
+    cols: dict[str, Any] = {
+        "seed": pa.array(np.full(n, seed, dtype=np.int64)),
+        "replicate": pa.array(np.arange(first, first + n, dtype=np.int64)),
+        "winner": pa.array(names[np.asarray(winner, dtype=np.int64)], pa.string()),
+        "victory_month": _dates(spec, victory),
+        "victory_index": pa.array(np.where(victory >= 0, victory, -1).astype(np.int64)),
+        "elimination_order": elimination_lists(spec, winner, defeated),
+    }
+    for i, name in enumerate(spec.leader_names):
+        key = name.lower().replace(" ", "_")
+        for k, sname in enumerate(SANCTIONS):
+            cols[f"{key}_{sname}"] = _dates(spec, sanctions[:, i, k])
+    return pa.table(cols)
+
+
+def votes_table(spec: Spec, v: dict[str, np.ndarray]) -> Any:
+    """One row per vote (an Arrow table); `v` holds the log's vote columns."""
+    import pyarrow as pa
+
+    names = np.array(spec.leader_names, dtype=object)
+    return pa.table({
+        "run": pa.array(v["run"]),
+        "month": _dates(spec, v["month"]),
+        "month_index": pa.array(v["month"]),
+        "body": pa.array(np.array(BODIES, dtype=object)[v["body"]].tolist(), pa.string()),
+        "motion": pa.array(np.array(MOTIONS, dtype=object)[v["motion"]].tolist(), pa.string()),
+        "proposer": pa.array(names[v["proposer"]].tolist(), pa.string()),
+        "target": pa.array(names[v["target"]].tolist(), pa.string()),
+        "yes": pa.array(v["yes"]), "no": pa.array(v["no"]), "abstain": pa.array(v["abstain"]),
+        "passed": pa.array(v["passed"].astype(bool)),
+    })
+
+
+def summarise_runs(runs: Any, spec: Spec, scenario: Scenario, seed: int, top: int = 5) -> dict[str, Any]:
+    """The ensemble summary of a runs table (a DuckDB relation with the columns of
+    `runs_table`, in memory or read from Parquet): win counts and rates with 95% Wilson
+    intervals, each leader's share of wins by the scenario's decisive date, the median month of
+    his victories (the midpoint of the two middle months when their number is even, truncated
+    to a month) and the `top` commonest elimination orders (ties: the order seen first)."""
+    decisive = scenario.month(scenario.scenario.decisive_by)
+    rows = runs.aggregate(
+        f"winner, count(*) as n, count(*) filter (where victory_index <= {decisive:d}) as by_decisive, "
+        "quantile_cont(victory_index, 0.5) as median", "winner").fetchall()
+    n_runs = sum(int(r[1]) for r in rows)
+    by_name = {r[0]: r for r in rows}
+    win_rates: dict[str, dict[str, float]] = {}
+    for name in [*spec.leader_names, None]:
+        k = int(by_name[name][1]) if name in by_name else 0
+        lo, hi = wilson(k, n_runs)
+        win_rates[name or "nobody"] = {"rate": k / n_runs, "low": lo, "high": hi, "count": k}
+    orders = runs.aggregate("array_to_string(elimination_order, ' > ') as o, count(*) as n, "
+                            "min(replicate) as first", "o").order("n desc, first asc").limit(top).fetchall()
+    return {
+        "scenario": scenario.scenario.name,
+        "seed": seed,
+        "runs": n_runs,
+        "win_rates": win_rates,
+        "win_rates_by_decisive_date": {n: (int(by_name[n][2]) if n in by_name else 0) / n_runs
+                                       for n in spec.leader_names},
+        "decisive_date": spec.date(decisive),
+        "median_victory": {n: spec.date(int(by_name[n][3])) if n in by_name else None
+                           for n in spec.leader_names},
+        "elimination_orders": [{"order": o or "(none)", "runs": int(k)} for o, k, _ in orders],
+    }
+
+
+# Memory an ensemble keeps per run, besides its votes: the (T, L) coalition and committee-share
+# series, the (T,) membership, fates and offices, with room for the concatenation at the end.
+def _bytes_per_run(spec: Spec) -> float:
+    T, L, O = spec.months, spec.L, spec.O
+    return 2.0 * (T * L * 8 + T * 8 + L * 8 * (1 + len(SANCTIONS)) + O * 8 + 16) + VOTE_BYTES * VOTES_PER_RUN
+
+
+VOTE_BYTES = 8 * 11  # one vote: eleven 8-byte columns
+VOTES_PER_RUN = 60  # a generous average (the built-in scenarios log 20 to 40)
+PARQUET_BYTES_PER_RUN = 2_000  # runs.parquet and votes.parquet together, a generous bound
+
+
+def check_ensemble(sc: Scenario, runs: Any, seed: Any, batch_size: Any, folder: str | Path | None = None,
+                   hint: str = "; stream them to Parquet with ensemble_to_parquet",
+                   ) -> tuple[Spec, int, int, int]:
+    """Check an ensemble's size before anything runs: (spec, runs, seed, batch size), or
+    ScenarioError for a bad value, more than `MAX_RUNS` runs, a batch (or, with no `folder`, a
+    whole ensemble) that would need more than half the available memory, or (with a `folder`)
+    Parquet files larger than the free space of its disk."""
+    seed = _check_seed(seed)
+    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs <= 0:
+        raise ScenarioError("--runs", [f"the number of runs must be a positive integer, not {runs!r}"])
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+        raise ScenarioError("--batch-size", [f"batch size must be a positive integer, not {batch_size!r}"])
+    runs = int(runs)
+    check_runs("--runs", runs, "", workers=1)
+    spec = compile_scenario(sc)
+    batch = min(int(batch_size), runs)
+    check_memory("--batch-size", batch * _bytes_per_run(spec), f"a batch of {batch:,} runs")
+    if folder is None:
+        check_memory("--runs", runs * _bytes_per_run(spec), f"{runs:,} runs kept in memory", hint)
+    else:
+        check_disk("--out", Path(folder), runs * PARQUET_BYTES_PER_RUN, f"{runs:,} runs in Parquet")
+    return spec, runs, seed, batch
+
+
+def _batches(spec: Spec, seed: int, runs: int, batch_size: int,
+             progress: Callable[[int], None] | None) -> Iterator[tuple[int, BatchResult]]:
+    """(first replicate, result) of each batch of replicates 0..runs-1, in order."""
+    for start in range(0, runs, batch_size):
+        reps = np.arange(start, min(runs, start + batch_size))
+        yield start, run_batch(spec, seed, reps)
+        if progress is not None:
+            progress(len(reps))
+
+
+def _votes(res: BatchResult, start: int) -> dict[str, np.ndarray]:
+    vc = res.log.vote_columns()
+    vc["run"] = vc["run"] + start
+    return vc
 
 
 def ensemble(scenario: Scenario | str = "soviet-1924", runs: int = 1000, seed: int = 0,
              batch_size: int = 4000, progress: Callable[[int], None] | None = None) -> EnsembleResult:
-    """`runs` replicates 0..runs-1 of one seed. Results do not depend on `batch_size`."""
+    """`runs` replicates 0..runs-1 of one seed, kept in memory. Results do not depend on
+    `batch_size`; `progress` hears of each batch's size.
+
+    Raises ScenarioError for a bad seed, run count or batch size, and (before running anything)
+    for more runs than `politburo.sizes.MAX_RUNS` or than half the available memory can hold
+    (about 2 × (T·L·8 + T·8) bytes per run plus its votes): use `ensemble_to_parquet` for those.
+    """
     sc = _scenario(scenario)
-    seed = _check_seed(seed)
-    if isinstance(runs, bool) or not isinstance(runs, (int, np.integer)) or runs <= 0:
-        raise ScenarioError("--runs", [f"the number of runs must be a positive integer, not {runs!r}"])
-    if batch_size <= 0:
-        raise ScenarioError("--batch-size", [f"batch size must be positive, not {batch_size}"])
-    spec = compile_scenario(sc)
+    spec, runs, seed, batch_size = check_ensemble(sc, runs, seed, batch_size)
     parts: dict[str, list[np.ndarray]] = {}
     vote_parts: list[dict[str, np.ndarray]] = []
-    for start in range(0, runs, batch_size):
-        reps = np.arange(start, min(runs, start + batch_size))
-        res = run_batch(spec, seed, reps)
+    for start, res in _batches(spec, seed, runs, batch_size, progress):
         st = res.state
         for k, v in (("winner", st.winner), ("victory", st.victory), ("defeated", st.defeated),
                      ("sanctions", st.sanctions), ("office_lost", st.office_lost),
                      ("coalitions", res.coalitions), ("committee_share", res.committee_share),
                      ("members", res.members)):
             parts.setdefault(k, []).append(v)
-        vc = res.log.vote_columns()
-        vc["run"] = vc["run"] + start
-        vote_parts.append(vc)
-        if progress is not None:
-            progress(len(reps))
+        vote_parts.append(_votes(res, start))
     cat = {k: np.concatenate(v) for k, v in parts.items()}
     votes = {k: np.concatenate([p[k] for p in vote_parts]) for k in vote_parts[0]}
     return EnsembleResult(scenario=sc, spec=spec, seed=seed, runs=runs, votes=votes, **cat)
+
+
+@dataclass
+class StreamedEnsemble:
+    """An ensemble written to Parquet: `summary` as `EnsembleResult.summary()` gives it, read
+    back from `folder`/runs.parquet with DuckDB; `votes` is the number of rows of votes.parquet."""
+
+    folder: Path
+    summary: dict[str, Any]
+    runs: int
+    votes: int
+
+
+def ensemble_to_parquet(scenario: Scenario | str, runs: int, seed: int, folder: str | Path,
+                        batch_size: int = 4000,
+                        progress: Callable[[int], None] | None = None) -> StreamedEnsemble:
+    """Like `ensemble`, but each batch is appended to `folder`/runs.parquet and
+    `folder`/votes.parquet (one row group per batch) and dropped: memory stays that of one
+    batch, whatever the number of runs. The folder must exist; the files are written in place
+    (write into a temporary folder and rename it to make them appear whole).
+
+    Raises ScenarioError as `ensemble` does, and (before running anything) when the files would
+    need more than the free space of the folder's disk (about 2 kB per run at most); OSError
+    from the writes."""
+    import duckdb
+    import pyarrow.parquet as pq
+
+    sc = _scenario(scenario)
+    folder = Path(folder)
+    spec, runs, seed, batch_size = check_ensemble(sc, runs, seed, batch_size, folder)
+    runs_path, votes_path = folder / "runs.parquet", folder / "votes.parquet"
+    n_votes = 0
+    writers: list[Any] = []
+    try:
+        for start, res in _batches(spec, seed, runs, batch_size, progress):
+            st = res.state
+            rt = runs_table(spec, seed, start, st.winner, st.victory, st.defeated, st.sanctions)
+            vt = votes_table(spec, _votes(res, start))
+            if not writers:
+                writers = [pq.ParquetWriter(runs_path, rt.schema, compression="zstd"),
+                           pq.ParquetWriter(votes_path, vt.schema, compression="zstd")]
+            writers[0].write_table(rt)
+            writers[1].write_table(vt)
+            n_votes += vt.num_rows
+            del res, st, rt, vt
+    finally:
+        for w in writers:
+            w.close()
+    con = duckdb.connect()
+    relation = con.read_parquet(str(runs_path))
+    return StreamedEnsemble(folder, summarise_runs(relation, spec, sc, seed), runs, n_votes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import sys
 import tomllib
 from importlib import resources
 from pathlib import Path
@@ -39,10 +40,98 @@ def _read(name_or_path: str) -> tuple[str, dict[str, Any]]:
             raise ScenarioError("--scenario", [f"unknown scenario {name_or_path!r} (built-in: {known})"])
         res = resources.files("politburo") / "scenarios" / f"{name_or_path}.toml"
         text, where = res.read_text(encoding="utf-8"), name_or_path
+    return where, read_toml(text, where)
+
+
+_TOO_MANY_DIGITS = f"integer has more than {sys.get_int_max_str_digits()} digits"
+
+
+def _oversized(value: Any, path: str = "") -> str | None:
+    """The key path (list items by id, as in messages) of the first integer in `value` too long
+    to be written in decimal (over Python's int-string conversion limit), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        try:
+            str(value)
+        except ValueError:
+            return path
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            found = _oversized(v, f"{path}.{k}" if path else str(k))
+            if found is not None:
+                return found
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            label = v.get("id") if isinstance(v, dict) and isinstance(v.get("id"), str) else i
+            found = _oversized(v, f"{path}[{label}]")
+            if found is not None:
+                return found
+    return None
+
+
+def _shown(value: Any) -> str:
+    """A value for a message: an integer too long to print whole by its number of digits."""
+    if isinstance(value, int) and not isinstance(value, bool) and not -10**30 < value < 10**30:
+        try:
+            return f"an integer of {len(str(abs(value)))} digits"
+        except ValueError:
+            return f"an integer of more than {sys.get_int_max_str_digits()} digits"
+    return str(value)
+
+
+def _message(err: Any, unknown_key: bool = True) -> str:
+    """A pydantic error's message, in the loader's words ("unknown key" for an extra key, unless
+    `unknown_key` is false)."""
+    value = err.get("input")
+    if err["type"] == "finite_number" or (err["type"] == "float_type" and isinstance(value, int)
+                                          and not isinstance(value, bool)):
+        return f"must be a finite number, not {_shown(value)}"
+    msg = err["msg"].removeprefix("Value error, ")
+    return msg.replace("Extra inputs are not permitted", "unknown key") if unknown_key else msg
+
+
+def _toml_problem(exc: BaseException) -> str:
+    """What an exception of tomllib other than TOMLDecodeError means, with the value's kind."""
+    if isinstance(exc, RecursionError):
+        return "value nested too deeply"
+    if "integer string conversion" in str(exc):  # a plain ValueError, from int()
+        return _TOO_MANY_DIGITS
+    return f"value not readable ({exc})"
+
+
+def read_toml(text: str, where: str) -> dict[str, Any]:
+    """Parse TOML text; anything the parser raises becomes a ScenarioError "not valid TOML: ..."
+    for `where` (a file name or option), naming the line where the parser stopped.
+
+    Besides TOMLDecodeError, tomllib raises a plain ValueError for an integer literal longer
+    than Python's int-string conversion limit (4300 digits by default) and RecursionError for
+    arrays or tables nested too deeply; neither says where. The line is found by bisection on
+    the number of lines parsed: a prefix of the text fails the same way exactly when it holds
+    the offending value (the parser reads in order and stops at the first problem)."""
     try:
-        return where, tomllib.loads(text)
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(where, [f"not valid TOML: {exc}"]) from None
+    except (ValueError, RecursionError) as exc:
+        first: BaseException = exc
+    else:
+        path = _oversized(data)
+        if path is not None:  # a hexadecimal, octal or binary literal is read whatever its length
+            raise ScenarioError(where, [f"{path or '(top level)'}: {_TOO_MANY_DIGITS}"])
+        return data
+    lines = text.splitlines(keepends=True)
+    lo, hi = 0, len(lines)  # the first `hi` lines fail this way, the first `lo` do not
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        try:
+            tomllib.loads("".join(lines[:mid]))
+            failed = False
+        except tomllib.TOMLDecodeError:
+            failed = False
+        except (ValueError, RecursionError) as exc:
+            failed = type(exc) is type(first)
+        lo, hi = (lo, mid) if failed else (mid, hi)
+    what, _, problem = _toml_problem(first).partition(" ")
+    raise ScenarioError(where, [f"not valid TOML: {what} at line {hi} {problem}"])
 
 
 def _loc(raw: dict[str, Any], loc: tuple[Any, ...]) -> str:
@@ -69,8 +158,7 @@ def validate(raw: dict[str, Any], where: str) -> Scenario:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         for err in exc.errors():
-            msg = err["msg"].removeprefix("Value error, ")
-            msg = msg.replace("Extra inputs are not permitted", "unknown key")
+            msg = _message(err)
             problems.append(f"{_loc(raw, tuple(err['loc']))}: {msg}" if err["loc"] else msg)
     problems += cross_check(raw)
     problems += _factor_problems(raw, check_values=scenario is not None)
@@ -103,21 +191,40 @@ def _resolve(raw: dict[str, Any], path: str) -> tuple[Any, Any]:
     raise KeyError(path)
 
 
-def _set(raw: dict[str, Any], path: str, value: Any) -> None:
-    """Set a value; a bare parameter value may be written as `parameters.NAME`."""
+def _location(raw: dict[str, Any], path: str) -> str:
+    """A key path that `_resolve` accepted, as messages spell it (list items by id in brackets):
+    `regions.leningrad.members` is `regions[leningrad].members`."""
+    parts: list[str] = []
+    node: Any = raw
+    for key in path.split("."):
+        if isinstance(node, list):
+            parts[-1] += f"[{key}]"
+            node = next((x for x in node if isinstance(x, dict) and x.get("id") == key), None)
+        else:
+            parts.append(key)
+            node = node.get(key) if isinstance(node, dict) else None
+    return ".".join(parts)
+
+
+def _set(raw: dict[str, Any], path: str, value: Any) -> str:
+    """Set a value; a bare parameter value may be written as `parameters.NAME`. Returns the
+    location set, as messages spell it (`parameters.NAME.value` for the shorthand)."""
     container, key = _resolve(raw, path)
+    where = _location(raw, path)
     if key not in container:  # an optional field of an item; the schema checks the name
         container[key] = value
-        return
+        return where
     old = container[key]
     if isinstance(old, dict) and "value" in old and not isinstance(value, dict):
         container, key, old = old, "value", old["value"]
+        where += ".value"
     if isinstance(old, bool) and not isinstance(value, bool):
         raise KeyError(f"needs true or false, not {value!r}")
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if isinstance(old, (int, float)) and not isinstance(old, bool) and not number:
         raise KeyError(f"needs a number, not {value!r}")
     container[key] = value
+    return where
 
 
 def _factor_problems(raw: dict[str, Any], check_values: bool) -> list[str]:
@@ -145,28 +252,42 @@ def _factor_problems(raw: dict[str, Any], check_values: bool) -> list[str]:
             except ValidationError as exc:
                 for err in exc.errors():
                     if err["loc"]:
-                        msg = err["msg"].removeprefix("Value error, ")
-                        problems.append(f"factors.{name}: switching it off makes "
-                                        f"{_loc(probe, tuple(err['loc']))} invalid: {msg}")
+                        where = _loc(probe, tuple(err["loc"]))
+                        problems.append(f"factors.{name}: switching it off makes {where} invalid: "
+                                        f"{_message(err, False)}")
     return problems
 
 
 def parse_value(text: str) -> Any:
-    """Parse the VALUE of --set PATH=VALUE as a TOML value (bare words are strings)."""
+    """Parse the VALUE of --set PATH=VALUE as a TOML value (bare words are strings).
+
+    Raises ValueError (one line, saying why) for a value TOML cannot hold: an integer of more
+    digits than Python converts (4300), or arrays nested too deeply."""
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        value = tomllib.loads(f"v = {text}")["v"]
     except tomllib.TOMLDecodeError:
         return text
+    except (ValueError, RecursionError) as exc:
+        raise ValueError(_toml_problem(exc)) from None
+    if _oversized(value) is not None:
+        raise ValueError(_TOO_MANY_DIGITS)
+    return value
 
 
 def parse_overrides(items: list[str], option: str = "--set") -> dict[str, Any]:
-    """``PATH=VALUE`` strings as given on the command line, as a mapping."""
+    """``PATH=VALUE`` strings as given on the command line, as a mapping.
+
+    Raises ScenarioError naming `option` and the path for an item that is not PATH=VALUE or
+    whose value cannot be read (see `parse_value`)."""
     pairs: dict[str, Any] = {}
     for item in items:
         if "=" not in item:
             raise ScenarioError(option, [f"{item!r} is not PATH=VALUE"])
         path, text = item.split("=", 1)
-        pairs[path.strip()] = parse_value(text.strip())
+        try:
+            pairs[path.strip()] = parse_value(text.strip())
+        except ValueError as exc:
+            raise ScenarioError(option, [f"{path.strip()}: {exc}"]) from None
     return pairs
 
 
@@ -203,16 +324,19 @@ def load_raw(
     if isinstance(overrides, list):
         overrides = parse_overrides(overrides)
     # Overrides define the world; factors switched off are interventions on it, applied last.
+    spelt: dict[str, str] = {}  # where an override's value is checked -> its path as given
     for path, value in (overrides or {}).items():
+        if _oversized(value) is not None:
+            raise ScenarioError("--set", [f"{path}: {_TOO_MANY_DIGITS}"])
         try:
-            _set(raw, path, value)
+            spelt[_set(raw, path, value)] = path
         except KeyError as exc:
             raise ScenarioError("--set", [f"{path}: {exc.args[0]}"]) from None
     if overrides:
         try:
             validate(raw, where)
         except ScenarioError as exc:
-            raise ScenarioError("--set", exc.problems) from None
+            raise ScenarioError("--set", [_as_given(p, spelt) for p in exc.problems]) from None
     for name in factors_off:
         if name not in base.factors:
             known = ", ".join(base.factors) or "none"
@@ -225,6 +349,12 @@ def load_raw(
         except ScenarioError as exc:
             raise ScenarioError("--factor", exc.problems) from None
     return validate(raw, where) if overrides else base
+
+
+def _as_given(problem: str, spelt: dict[str, str]) -> str:
+    """A problem with an overridden value, named by the key path the override was given as."""
+    loc, sep, rest = problem.partition(": ")
+    return f"{spelt[loc]}{sep}{rest}" if sep and loc in spelt else problem
 
 
 def load_checked(raw: dict[str, Any], overrides: dict[str, Any], factors_off: tuple[str, ...] | list[str]) -> Scenario:

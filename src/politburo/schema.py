@@ -4,19 +4,103 @@ A scenario is data. Every historical number carries a `source`; every calibrated
 parameter a default and a prior range. Cross-references (an office's holder, a
 region's patron, a factor's overrides) are checked here so that the engine can
 trust what it compiles.
+
+Every number has a finite domain: no field accepts nan or ±inf, every float has a range,
+and sizes are bounded by the limits below (documented in docs/scenarios.md, section 3,
+"Domains and limits"), so that what passes validation is something the engine can allocate
+and compute with.
 """
 
 from __future__ import annotations
 
+import math
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
 from politburo.engine.parameters import PARAMETERS
 from politburo.engine.powers import POWERS
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+# ------------------------------------------------------------------ limits
+# The largest sizes a scenario may have. The engine keeps, per run, arrays of leaders x leaders,
+# regions x axes and months x leaders (the monthly records), so these bound what one run
+# allocates (a run at every limit at once needs well under 1 MB); coalitions are recorded as 32-bit
+# masks with one bit per leader, which caps the leaders at 31. Counts of people stay far inside
+# the 2**53 that a float64 holds exactly.
+MAX_LEADERS = 31
+MAX_AXES = 8
+MAX_OFFICES = 64
+MAX_REGIONS = 500
+MAX_DOCUMENTS = 32
+MAX_MONTHS = 600  # from the first simulated month to the last, and any span of months
+MAX_MEMBERS = 10**9  # members of a region, recorded membership, recruits of one drive
+MAX_SEATS = 100_000  # delegates to a congress or conference, seats on the committee or bureau
+MAX_PRESTIGE = 1.5  # the engine keeps prestige within [0, 1.5]
+MAX_SHOCK = 10.0  # |mean| and sd of a shock; the economy's pull on sentiment saturates long before
+
+# The domain of each parameter: its prior must lie inside it (and its value inside the prior).
+# Shares, chances and monthly rates lie in [0, 1]; switches are 0 or 1; amounts of prestige (or
+# heir legitimacy) lie in [0, 1.5], the range the engine keeps prestige in; logit weights in [0, 20]
+# (a logit of 20 is a certainty to 8 decimal places); other weights, thresholds and utilities in [0, 10].
+_SHARE, _PRESTIGE, _LOGIT, _WEIGHT = (0.0, 1.0), (0.0, MAX_PRESTIGE), (0.0, 20.0), (0.0, 10.0)
+PARAMETER_DOMAINS: dict[str, tuple[float, float]] = {
+    "appointment_capacity": (0.0, 100.0),  # secretaries per month
+    "appointment_strength": _SHARE,
+    "loyalty_decay": _SHARE,
+    "recruit_steering": _SHARE,
+    "network_rate": _SHARE,
+    "organic_growth": (-0.5, 0.5),  # a monthly growth rate: membership x (1 + rate)
+    "home_base": _SHARE,
+    "insight": _SHARE,
+    "insight_reveal": (0.0, 0.5),  # doubled at a congress, where insight must stay within 1
+    "hidden_weight": _WEIGHT,
+    "bonaparte_fear": _WEIGHT,
+    "alliance_distance": _WEIGHT,  # an ideological distance (at most 2 x sqrt(axes))
+    "alliance_loyalty": _SHARE,
+    "threat_floor": _WEIGHT,
+    "target_hysteresis": _SHARE,
+    "opportunist_cost": _PRESTIGE,
+    "polemics": _SHARE,
+    "polemic_damage": _PRESTIGE,
+    "polemic_self_cost": _PRESTIGE,
+    "bystander_gain": _PRESTIGE,
+    "bloc_discipline": _LOGIT,
+    "prestige_weight": _LOGIT,
+    "ideology_weight": _LOGIT,
+    "bandwagon": _LOGIT,
+    "vote_noise": _LOGIT,
+    "severity": _LOGIT,
+    "supermajority": (0.5, 1.0),  # a share of the votes cast; a simple majority is 0.5
+    "faction_ban": _SHARE,
+    "grounds_weight": _LOGIT,
+    "deviation": _WEIGHT,
+    "factionalism_charge": _LOGIT,
+    "ladder_pause": (0.0, float(MAX_MONTHS)),  # months
+    "motion_threshold": _SHARE,
+    "failed_motion_cost": _PRESTIGE,
+    "slate_bonus": _WEIGHT,
+    "defection": _SHARE,
+    "document_decay": _SHARE,
+    "desperation": _PRESTIGE,
+    "removal_push": _LOGIT,
+    "news_control": _SHARE,
+    "heir_gain": _PRESTIGE,
+    "heir_absence": _PRESTIGE,
+    "sentiment_drift": _SHARE,
+    "economy_persistence": _SHARE,
+    "economy_noise": _WEIGHT,
+    "economy_pull": _WEIGHT,
+    "shift_cost": _WEIGHT,
+    "shift_step": (0.0, 2.0),  # positions lie in [-1, 1]
+    "policy_noise": _LOGIT,
+    "recant_threshold": _WEIGHT,
+    "readmission": _SHARE,
+    "relapse": _SHARE,
+    "faction_drive": _WEIGHT,
+}
 
 
 def month_index(date: str, start: str) -> int:
@@ -27,7 +111,8 @@ def month_index(date: str, start: str) -> int:
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # allow_inf_nan=False: every float field, list and table value refuses nan and +-inf
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
 
 def _check_date(v: str) -> str:
@@ -41,12 +126,28 @@ Unit = Field(ge=0.0, le=1.0)
 Signed = Field(ge=-1.0, le=1.0)
 
 
+def _whole(v: Any) -> Any:
+    """A float that names a whole number (1e30) as that int, so that an integer field's range
+    check reports it rather than the float-to-int conversion."""
+    return int(v) if isinstance(v, float) and math.isfinite(v) and v.is_integer() else v
+
+
+Whole = BeforeValidator(_whole)
+Members = Annotated[int, Whole, Field(ge=1, le=MAX_MEMBERS)]
+Recruits = Annotated[int, Whole, Field(ge=0, le=MAX_MEMBERS)]
+Seats = Annotated[int, Whole, Field(ge=1, le=MAX_SEATS)]
+Months = Annotated[int, Whole, Field(ge=1, le=MAX_MONTHS)]
+SignedFloat = Annotated[float, Field(ge=-1.0, le=1.0)]
+Damage = Annotated[float, Field(ge=-MAX_PRESTIGE, le=MAX_PRESTIGE)]
+
+
 class Axis(Strict):
     id: str
     name: str
     low_label: str
     high_label: str
-    high_appeal: float = Field(0.0, description="steady extra appeal of the high end to members")
+    high_appeal: float = Field(0.0, ge=-1.0, le=1.0,
+                               description="steady extra appeal of the high end to members")
     source: str = ""
 
 
@@ -95,19 +196,19 @@ class Office(Strict):
 class Region(Strict):
     id: str
     name: str
-    members: int = Field(gt=0)
+    members: Members
     patron: str | None = None
     loyalty: float = Unit
     home_of: str | None = None
     national: bool = False
-    sentiment: dict[str, float]
+    sentiment: dict[str, SignedFloat]
     source: str
 
 
 class Document(Strict):
     id: str
     name: str
-    damage: dict[str, float] = Field(description="prestige damage per leader when published")
+    damage: dict[str, Damage] = Field(description="prestige damage per leader when published")
     removal: dict[str, str] = Field({}, description="leader -> office the document asks him to leave")
     forced_release: str | None = Field(None, description="intervention: published on this date")
     source: str
@@ -133,13 +234,13 @@ class Event(Strict):
     date: str
     kind: EventKind
     name: str = ""
-    delegates: int | None = Field(None, gt=0)
-    committee_size: int | None = Field(None, gt=0)
-    size: int | None = Field(None, gt=0)
-    members: int | None = Field(None, description="members added (drive) or net monthly growth")
-    months: int = Field(1, ge=1)
-    mean: float = 0.0
-    sd: float = Field(0.0, ge=0.0)
+    delegates: Seats | None = None
+    committee_size: Seats | None = None
+    size: Seats | None = None
+    members: Recruits | None = Field(None, description="members a drive adds")
+    months: Months = 1
+    mean: float = Field(0.0, ge=-MAX_SHOCK, le=MAX_SHOCK)
+    sd: float = Field(0.0, ge=0.0, le=MAX_SHOCK)
     axis: str | None = None
     document: str | None = None
     source: str
@@ -186,7 +287,7 @@ class Factor(Strict):
 
 class MembershipPoint(Strict):
     date: str
-    members: int = Field(gt=0)
+    members: Members
     source: str
     _v = field_validator("date")(lambda cls, v: _check_date(v))
 
@@ -206,7 +307,7 @@ PatternKind = Literal[
 
 
 class Pattern(Strict):
-    id: int
+    id: Annotated[int, Whole, Field(ge=0, le=1_000_000)]
     kind: PatternKind
     text: str
     leader: str | None = None
@@ -216,9 +317,9 @@ class Pattern(Strict):
     order: list[list[str]] = []
     start: str | None = None
     by: str | None = None
-    min: float | None = None
-    max: float | None = None
-    tolerance: float | None = None
+    min: float | None = Field(None, ge=0.0, le=1.0)
+    max: float | None = Field(None, ge=0.0, le=1.0)
+    tolerance: float | None = Field(None, ge=0.0, le=1.0)
 
 
 class Meta(Strict):
@@ -229,8 +330,8 @@ class Meta(Strict):
     end: str
     decisive_by: str
     founder: str = Field(description="how the chronicle names the founder")
-    committee_size: int = Field(gt=0, description="committee members at the start")
-    bureau_size: int = Field(gt=0, description="bureau full members at the start, the founder included")
+    committee_size: Seats = Field(description="committee members at the start")
+    bureau_size: Seats = Field(description="bureau full members at the start, the founder included")
     bodies: dict[Literal["congress", "conference", "committee", "bureau", "control"], str]
     source: str = ""
 
@@ -239,11 +340,11 @@ class Meta(Strict):
 
 class Scenario(Strict):
     scenario: Meta
-    axes: list[Axis] = Field(min_length=1)
-    leaders: list[Leader] = Field(min_length=2)
-    offices: list[Office]
-    regions: list[Region] = Field(min_length=1)
-    documents: list[Document] = []
+    axes: list[Axis] = Field(min_length=1, max_length=MAX_AXES)
+    leaders: list[Leader] = Field(min_length=2, max_length=MAX_LEADERS)
+    offices: list[Office] = Field(max_length=MAX_OFFICES)
+    regions: list[Region] = Field(min_length=1, max_length=MAX_REGIONS)
+    documents: list[Document] = Field([], max_length=MAX_DOCUMENTS)
     events: list[Event] = []
     membership_record: list[MembershipPoint] = []
     parameters: dict[str, Parameter]
@@ -256,6 +357,16 @@ class Scenario(Strict):
 
     def month(self, date: str) -> int:
         return month_index(date, self.scenario.start)
+
+
+def _finite(x: Any) -> bool:
+    """A finite int or float (not a bool); ints too large for a float are not."""
+    if isinstance(x, bool) or not isinstance(x, (int, float)):
+        return False
+    try:
+        return math.isfinite(x)
+    except OverflowError:
+        return False
 
 
 def _ids(items: Any) -> list[Any]:
@@ -277,6 +388,9 @@ def cross_check(raw: dict[str, Any]) -> list[str]:
     months = month_index(end, start) + 1 if dated else None
     if months is not None and months < 1:
         errors.append(f"scenario.end: {end} is before start {start}")
+    if months is not None and months > MAX_MONTHS:
+        errors.append(f"scenario.end: the scenario spans {months} months ({start} to {end}); "
+                      f"at most {MAX_MONTHS} are allowed")
 
     def inside(where: str, date: Any) -> None:
         if (months is not None and isinstance(date, str) and DATE_RE.match(date)
@@ -363,6 +477,14 @@ def cross_check(raw: dict[str, Any]) -> list[str]:
         for name in params:
             if name not in PARAMETERS:
                 errors.append(f"parameters.{name}: unknown parameter")
+            prior = params[name].get("prior") if isinstance(params[name], dict) else None
+            if name in PARAMETER_DOMAINS and isinstance(prior, (list, tuple)) and len(prior) == 2 \
+                    and all(_finite(x) for x in prior):
+                lo, hi = PARAMETER_DOMAINS[name]
+                if prior[0] <= prior[1] and (prior[0] < lo or prior[1] > hi):  # (empty: reported)
+                    shown = f"[{prior[0]:g}, {prior[1]:g}]"
+                    errors.append(f"parameters.{name}.prior: {shown} goes beyond the parameter's "
+                                  f"domain [{lo:g}, {hi:g}]")
     for i, p in enumerate(lst("patterns")):
         if not isinstance(p, dict):
             continue

@@ -5,14 +5,14 @@ of a fallen patron drift away, in the regions and in the committee."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import put, who_has_row
+from politburo.engine.jit import kernel
 from politburo.engine.rng import draw_uniform, stream_key
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated, expelled, patron, loyalty,
                    weights, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
                    pid_appoint, pid_network, running, ev):  # pragma: no cover - compiled
@@ -83,7 +83,7 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no cover - compiled
     """Committee and bureau clients of a fallen patron (`fallen[fr]`) go over to the strongest
     bloc, at the `defection` rate (rounded at random), in run r."""
@@ -106,7 +106,7 @@ def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no
         bureau[r, strongest] += moving
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _appoint_run(r, k, patron, loyalty, w, guarded, cap, new_loyalty, rep, key_n, key_g, value,
                  picks):  # pragma: no cover - compiled
     """Replace up to `cap` secretaries (the fraction drawn) where it pays most: large

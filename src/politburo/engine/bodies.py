@@ -4,10 +4,10 @@ elect through the majority's slate, and the bureau the committee fills."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import largest_remainder, put
+from politburo.engine.jit import kernel
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -21,7 +21,7 @@ def delivery(spec: Spec, st: State) -> np.ndarray:
                      spec.params["appointment_strength"])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _delivery(patron, expelled, ideology, steered, members, loyalty, sentiment, strength):  # pragma: no cover
     B, R = patron.shape
     out = np.zeros((B, R))
@@ -30,7 +30,7 @@ def _delivery(patron, expelled, ideology, steered, members, loyalty, sentiment, 
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength,
                  out):  # pragma: no cover - compiled
     """delivery(spec, st)[r] into `out`."""
@@ -60,7 +60,7 @@ def delegate_shares(spec: Spec, st: State) -> np.ndarray:
                             st.in_committee & ~st.expelled, spec.params["home_base"])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _delegate_shares(members, dlv, patron, home, expelled, defeated, standing, sentiment, ideology, eligible,
                      home_base):  # pragma: no cover - compiled
     B, R = members.shape
@@ -150,7 +150,7 @@ def fill_bureau(spec: Spec, st: State, size: int, log: lg.Log | None, running: n
         log.event_block(st.month, ev, n)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _fill_bureau(size, founder, in_bureau, bureau, removed, in_committee, expelled, submitted, prestige, heir,
                  committee, running, ev):  # pragma: no cover - compiled
     """fill_bureau run by run (up to three principals seated, each round one event group)."""

@@ -5,13 +5,13 @@ is neutralised the coalition dissolves and the next rival becomes the target."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import put
+from politburo.engine.jit import kernel
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loyalty):  # pragma: no cover
     """(B, observer, observed) threat; -inf where the observed is no longer a contender.
     Threat is perceived power, raised by command of the army (fear of a Bonaparte) and by
@@ -45,7 +45,7 @@ def _threat(perceived, army, ideology, target, allied, contender, bonaparte, loy
     return th
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, prestige, first, month,
                 hysteresis, floor, max_distance, opportunist, running, ev):  # pragma: no cover - compiled
     """Update targets and alliances; returns the new targets, alliances, (B, L) bitmask of the
@@ -144,7 +144,7 @@ def _coalitions(th, old_target, old_allied, old_masks, actor, ideology, enmity, 
     return target, allied, masks, n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _camp_masks_into(target, allied, L, has_ally, out, bits):  # pragma: no cover - compiled
     """Bitmask of the coalition against each leader (into `out`): those who target him, with allies
     of theirs who fight another member of his camp (only leaders with an ally count). `bits` is

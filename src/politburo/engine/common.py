@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
+from politburo.engine.jit import kernel
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
@@ -52,7 +52,7 @@ def controls(spec: Spec, st: State, power: str) -> np.ndarray:
     return _cached(st, ("controls", power), make)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _who_has(who, offices, L):  # pragma: no cover - compiled
     B, O = who.shape
     out = np.zeros((B, L), dtype=np.bool_)
@@ -99,7 +99,7 @@ def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
 # Fused kernels reproduce NumPy's arithmetic exactly: row sums use NumPy's pairwise order.
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _pw_block(a, lo, n):  # pragma: no cover - compiled
     if n < 8:
         res = 0.0
@@ -126,7 +126,7 @@ def _pw_block(a, lo, n):  # pragma: no cover - compiled
     return res
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def pw_sum(a, lo, n):  # pragma: no cover - compiled
     """a[lo:lo + n].sum() in NumPy's order (pairwise: blocks of up to 128 with eight
     accumulators, larger ranges split in halves rounded to eights)."""
@@ -163,7 +163,7 @@ def pw_sum(a, lo, n):  # pragma: no cover - compiled
     return vals[0]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def weights_row(members, r, w):  # pragma: no cover - compiled
     """w[:] = members[r] / members[r].sum()."""
     total = pw_sum(members[r], 0, members.shape[1])
@@ -171,7 +171,7 @@ def weights_row(members, r, w):  # pragma: no cover - compiled
         w[q] = members[r, q] / total
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
     """out[:] = party_line(st)[r] (w and tmp are scratch rows of length R)."""
     R, A = sentiment.shape[1], sentiment.shape[2]
@@ -182,7 +182,7 @@ def line_row(members, sentiment, r, w, tmp, out):  # pragma: no cover - compiled
         out[a] = pw_sum(tmp, 0, R)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def dist_row(x, y):  # pragma: no cover - compiled
     """Euclidean distance between two positions on the ideological axes, the squares summed
     axis by axis in order."""
@@ -194,7 +194,7 @@ def dist_row(x, y):  # pragma: no cover - compiled
     return np.sqrt(acc)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def put(ev, n, group, run, kind, a0, a1, a2):  # pragma: no cover - compiled
     """Record an event row for Log.event_block; returns the new count."""
     ev[n, 0] = group
@@ -206,7 +206,7 @@ def put(ev, n, group, run, kind, a0, a1, a2):  # pragma: no cover - compiled
     return n + 1
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def who_has_row(who, r, offices, out):  # pragma: no cover - compiled
     """out[l] = leader l holds (or patronises, by `who`) an office with this power, in run r."""
     out[:] = False

@@ -5,11 +5,11 @@ police, and a losing side that publishes looks desperate."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine import votes
 from politburo.engine.common import controls
+from politburo.engine.jit import kernel
 from politburo.engine.rng import Streams
 from politburo.engine.spec import CONGRESS, Spec
 from politburo.engine.state import State
@@ -23,7 +23,7 @@ def benefit(spec: Spec, st: State, d: int, th: np.ndarray) -> np.ndarray:
     return _benefit(th, st.allied, spec.doc_damage[d])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _benefit(th, allied, dmg):  # pragma: no cover - compiled
     B, L, _ = th.shape
     out = np.empty((B, L))
@@ -33,7 +33,7 @@ def _benefit(th, allied, dmg):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _benefit_one(th, allied, dmg, r, i):  # pragma: no cover - compiled
     """benefit(...)[r, i]."""
     L = th.shape[1]

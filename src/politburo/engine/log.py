@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-from numba import njit
+
+from politburo.engine.jit import kernel
 
 # Event kinds (a0..a2 meanings in brackets).
 (FOUNDER_DEATH, FUNERAL, COALITION, POLEMIC, FACTION, RECANT, READMIT, PUBLISH, SUPPRESS,
@@ -85,7 +86,7 @@ class Log:
         return cols if seq else {k: v for k, v in cols.items() if k != "seq"}
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _event_block(rec, n, month, count):  # pragma: no cover - compiled
     """The columns of `Log.event_block`: rows stably sorted by group (a counting sort), each
     group numbered in turn after `count`."""
@@ -118,7 +119,7 @@ def _event_block(rec, n, month, count):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _vote_block(mask, month, body, seq, motion, proposer, target, yes, no, abstain, passed,
                 office):  # pragma: no cover - compiled
     """The columns of `Log.vote` (run, month, body, the eight columns, seq) as the rows of one

@@ -4,12 +4,12 @@ card to the Secretariat and votes as the secretary tells it."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine.common import line_row, weights_row
+from politburo.engine.jit import kernel
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _membership(drive, holder, office_patron, recruit, members, steered, rate, growth, sentiment,
                 line, weights):  # pragma: no cover - compiled
     """The month's drive, run by run; fills `weights` (B, R) with each region's share of the new

@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import bodies, votes
 from politburo.engine import log as lg
 from politburo.engine.common import put
+from politburo.engine.jit import kernel
 from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import CONFERENCE, CONGRESS, PLENUM, Spec
 from politburo.engine.state import (
@@ -36,7 +36,7 @@ def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer:
            st.faction, st.exiled, st.last_sanction, st.sanctions, st.month)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _sanction(last_sanction, sanctions, r, who, kind, month):  # pragma: no cover - compiled
     if kind < RECANTED:
         last_sanction[r, who] = month
@@ -44,7 +44,7 @@ def _sanction(last_sanction, sanctions, r, who, kind, month):  # pragma: no cove
         sanctions[r, who, kind] = month
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _apply(mask, motion, proposer, target, office, top_power, prestige, office_lost, holder, office_patron,
            in_bureau, removed, in_committee, committee, expelled, faction, exiled, last_sanction, sanctions,
            month):  # pragma: no cover - compiled
@@ -139,7 +139,7 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _motion_setup(target_col, running, expelled_col, rung, office, month, last_sanction, pause, in_committee,
                   congress, plenum, supermajority, n_want):  # pragma: no cover - compiled
     """One leader's motions at a meeting, run by run: the target (0 for none), motion, office,
@@ -186,7 +186,7 @@ def _motion_setup(target_col, running, expelled_col, rung, office, month, last_s
     return j, motion, off, want, body, needed
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _recant(who, running, submitted, faction, target, allied, prestige, sanctions, month,
             ev):  # pragma: no cover - compiled
     B, L = who.shape
@@ -210,7 +210,7 @@ def _recant(who, running, submitted, faction, target, allied, prestige, sanction
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _readmit_and_relapse(running, expelled, exiled, submitted, sanctions, ambition, readmission, relapse, reps,
                          key_back, key_relapse, month, ev):  # pragma: no cover - compiled
     B, L = expelled.shape

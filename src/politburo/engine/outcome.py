@@ -4,15 +4,15 @@ committee, and every other principal is out of the bureau or has submitted."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import put, pw_sum
+from politburo.engine.jit import kernel
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _defeats(defeated, had_office, holder, removed, expelled, month):  # pragma: no cover - compiled
     """A principal is defeated when he has lost all his offices, been voted out of the bureau or
     been expelled."""
@@ -34,7 +34,7 @@ def committee_share(spec: Spec, st: State) -> np.ndarray:
     return (st.committee[:, :spec.L] + st.in_committee) / np.maximum(size, 1)[:, None]
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _check_victory(top, committee, in_committee, in_bureau, submitted, expelled, running, winner, victory, month,
                    ev):  # pragma: no cover - compiled
     """_victory and _settle in one pass; the victories as event rows."""
@@ -47,7 +47,7 @@ def _check_victory(top, committee, in_committee, in_bureau, submitted, expelled,
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _share(committee, in_committee):  # pragma: no cover - compiled
     """committee_share, compiled."""
     B, L = in_committee.shape
@@ -63,7 +63,7 @@ def _share(committee, in_committee):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _settle(won, w, winner, victory, running, month):  # pragma: no cover - compiled
     for r in range(won.shape[0]):
         if won[r]:
@@ -72,7 +72,7 @@ def _settle(won, w, winner, victory, running, month):  # pragma: no cover - comp
             running[r] = False
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def record_month(t, live, masks, committee, in_committee, members, coal, share, total):  # pragma: no cover
     """run_batch's monthly records: coalition masks of live runs, committee shares (float32) and
     total membership (NumPy's summation order)."""
@@ -86,7 +86,7 @@ def record_month(t, live, masks, committee, in_committee, members, coal, share, 
         total[r, t] = pw_sum(members[r], 0, R)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _victory(top, share, in_bureau, submitted, expelled, running):  # pragma: no cover - compiled
     B, L = top.shape
     won = np.zeros(B, dtype=np.bool_)

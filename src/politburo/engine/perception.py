@@ -4,12 +4,12 @@ which grows when votes and elections reveal it. Underestimation is this gap."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine.bodies import delivery_row
+from politburo.engine.jit import kernel
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _perceive(holder, office_patron, weight, oratory, prestige, heir, weights, members, patron, expelled, ideology,
               steered, loyalty, sentiment, committee, size, insight, strength, hw):  # pragma: no cover - compiled
     """Perceived power (B, observer, observed) and actual power (B, L), run by run. `weights`

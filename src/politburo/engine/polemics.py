@@ -4,13 +4,13 @@ leaders who stay out of the feud gain."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import dist_row, put, who_has_row
+from politburo.engine.jit import kernel
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _polemics(authors, target, prestige, grounds, enmity, allied, holder, top_power, press_power, expelled, oratory,
               faction, ideology, party, enabled, damage, self_cost, bystander, deviation, running,
               ev):  # pragma: no cover - compiled

@@ -5,11 +5,11 @@ state to actions)."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import _cached, controls, dist_row, holds, party_line, visible_weight
 from politburo.engine.documents import _benefit_one
+from politburo.engine.jit import kernel
 from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import Spec
@@ -27,7 +27,7 @@ def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
     return _next_rung(st.holder, weight, st.in_bureau, st.in_committee, st.expelled, st.exiled, st.submitted)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _next_rung(holder, weight, in_bureau, in_committee, expelled, exiled, submitted):  # pragma: no cover
     B, L = in_bureau.shape
     rung = np.full((B, L), -1, dtype=np.int64)
@@ -70,7 +70,7 @@ def _estimate_inputs(spec: Spec, st: State) -> tuple:
                       p["removal_push"], p["bandwagon"], p["bloc_discipline"], p["supermajority"]]))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _fit(ideology, line):  # pragma: no cover - compiled
     """Each leader's distance from the party's line (as `common.dist_row`)."""
     B, L, _ = ideology.shape
@@ -81,7 +81,7 @@ def _fit(ideology, line):  # pragma: no cover - compiled
     return out
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
                    e_allied, e_target, submitted, committee, insight, member, standing, fit, e_grounds, e_faction,
                    charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
@@ -156,7 +156,7 @@ def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, 
     return target_of
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _estimate(cand, rung, office, allied, target, submitted, committee, insight, member, standing, fit,
               grounds, faction, charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
     """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
@@ -263,7 +263,7 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
     return _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t), target_of)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition, caution,
                      desperation):  # pragma: no cover - compiled
     """The utility of publishing document d, where it is still closed and would help him."""
@@ -280,7 +280,7 @@ def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition
                                     - caution[i] - 0.2)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _utilities(target, allied, committee, insight, press, top, appoint, faction, removed, expelled, in_committee,
                defeated, active, free, line, ideology, ambition, caution, rigidity, oratory, size, w,
                n_actions):  # pragma: no cover - compiled
@@ -348,7 +348,7 @@ _GUMBEL_AT[0], _GUMBEL_AT[-1] = -np.inf, np.inf
 _SLACK = 1e-9  # relative; far wider than any rounding difference between log implementations
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _noisy_argmax(U, running, scale, reps, key, target_of):  # pragma: no cover - compiled
     """The action with the highest utility plus Gumbel noise (a logit choice); lie low when
     the run is over. Returns the actions and the targets of those who chose a motion (-1 else).

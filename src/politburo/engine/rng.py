@@ -8,7 +8,8 @@ counterfactual consumed more draws before it (common random numbers by construct
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from politburo.engine.jit import kernel
 
 # Each purpose's id is its place here: append new purposes at the end, never reorder (that
 # would change every run). "document", "attendance" and "congress" are reserved, unused.
@@ -93,14 +94,14 @@ class Streams:
         return -np.log(-np.log(self.uniform(purpose, month, tail, sub)))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _mix_scalar(z):  # pragma: no cover - compiled
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def draw_uniform(rep, key, index):  # pragma: no cover - compiled
     """The same number as Streams.uniform(...)[run, index] for the run whose mixed replicate
     id is `rep` (Streams.reps[run]) and the draw group `key` (Streams.key(...))."""
@@ -108,13 +109,13 @@ def draw_uniform(rep, key, index):  # pragma: no cover - compiled
     return (float(x >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def draw_normal(rep, key, index):  # pragma: no cover - compiled
     u = draw_uniform(rep, key, index)
     return np.log(u / (1.0 - u)) * _LOGISTIC_SD
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def stream_key(seed_key, purpose_id, month, sub):  # pragma: no cover - compiled
     """The same key as Streams.key(purpose, month, sub), for compiled code (`purpose_id` is
     PURPOSE_ID[purpose], `seed_key` Streams.seed_key)."""
@@ -125,7 +126,7 @@ def stream_key(seed_key, purpose_id, month, sub):  # pragma: no cover - compiled
     return _mix_scalar(k ^ (np.uint64(sub + 1) * np.uint64(0x9E3779B97F4A7C15)))
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _uniform_table(reps, keys, n):  # pragma: no cover - compiled
     """(B, T, n) uniforms of `Streams.uniform` for each replicate, key and index."""
     out = np.empty((reps.shape[0], keys.shape[0], n))

@@ -5,7 +5,6 @@ outcome. `step(spec, state, rng, log)` advances every run of the batch together.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import (
     appointments,
@@ -22,6 +21,7 @@ from politburo.engine import (
 )
 from politburo.engine import log as lg
 from politburo.engine.common import _cached, holds, party_line, put, visible_weight
+from politburo.engine.jit import kernel
 from politburo.engine.rng import PURPOSE_ID, Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -91,7 +91,7 @@ def _front(spec: Spec, st: State, rng: Streams, log: lg.Log,
     return perceived, actual, th, masks
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _front_kernel(drive, holder, office_patron, recruit, members, steered, recruit_rate, growth, sentiment, line,
                   t, appoint_power, city_power, defeated, expelled, patron, loyalty, home, organisation, network,
                   national, committee, bureau, w_flow, reps, seed_key, pid_appoint, pid_network, running, ev_c,
@@ -131,7 +131,7 @@ def _back(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     log.event_block(t, ev_v, n_v)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _back_kernel(running, expelled, exiled, submitted, sanctions, ambition, readmission, relapse, reps, key_back,
                  key_relapse, month, ev_r, defeated, had_office, holder, removed, top, committee, in_committee,
                  in_bureau, st_running, winner, victory, ev_v):  # pragma: no cover - compiled
@@ -166,7 +166,7 @@ def _actions(spec: Spec, st: State, action: np.ndarray, log: lg.Log, running: np
     log.event_block(st.month, ev_r, n_r)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _actions_kernel(action, target, prestige, grounds, enmity, allied, holder, top_power, press_power, expelled,
                     oratory, faction, ideology, line, enabled, damage, self_cost, bystander, deviation, running,
                     rigidity, step_max, shift_cost, submitted, sanctions, month, ev_p, ev_f, ev_s,
@@ -201,7 +201,7 @@ def record(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: n
         series.setdefault(k, []).append(v)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _factions(action, faction, grounds, target, running, ev):  # pragma: no cover - compiled
     """Leaders who chose to organise a faction form one (and give grounds for sanctions)."""
     B, L = action.shape

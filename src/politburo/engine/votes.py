@@ -4,9 +4,9 @@ fear of being on the losing side and noise; each vote's tally is recorded."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine.common import controls, dist_row, holds, party_line
+from politburo.engine.jit import kernel
 from politburo.engine.log import REMOVE_BUREAU, REMOVE_OFFICE
 from politburo.engine.rng import Streams, draw_normal
 from politburo.engine.spec import Spec
@@ -17,7 +17,7 @@ DEVIATION_MARGIN = 0.4  # distance from the members' mood that still counts as t
 RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def ideology_lean_scalar(weight: float, dist_proposer: float, dist_target: float) -> float:  # pragma: no cover
     """Members punish a line far from their mood (a deviation) and trust a proposer close to it."""
     return weight * ((dist_target - DEVIATION_MARGIN) - 0.5 * dist_proposer)
@@ -30,7 +30,7 @@ def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
     return _stance(st.allied, st.target, st.submitted, proposer, target)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _stance(allied, targets, submitted, proposer, target):  # pragma: no cover - compiled
     B, L = targets.shape
     s = np.zeros((B, L))
@@ -54,7 +54,7 @@ def charging(spec: Spec, st: State) -> np.ndarray:
     return _charging(controls(spec, st, "control"), st.allied)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _charging(ctrl, allied):  # pragma: no cover - compiled
     B, L = ctrl.shape
     out = np.empty((B, L), dtype=np.bool_)
@@ -90,7 +90,7 @@ def _lean_weights(p: dict[str, float]) -> np.ndarray:
                      p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _lean_fused(mask, proposer, target, motion, office, prestige, heir, ideology, line, grounds, faction, allied,
                 ctrl, army, doc_force, doc_removal, top, w):  # pragma: no cover - compiled
     """The logit of `lean`, run by run, with the standing, fit to the line and charging computed in place."""
@@ -165,7 +165,7 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
                   rng.reps, *keys, *weights)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _tally_fused(mask, blocs, seated, proposer, target, motion, office, allied, targets, submitted, prestige, heir,
                  ideology, line, grounds, faction, ctrl, army, doc_force, doc_removal, top, w, needed, reps,
                  key_mood, key_vote, noise, bandwagon, discipline):  # pragma: no cover - compiled
@@ -175,7 +175,7 @@ def _tally_fused(mask, blocs, seated, proposer, target, motion, office, allied, 
     return _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon, discipline)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon,
            discipline):  # pragma: no cover - compiled
     B, L = seated.shape
@@ -227,7 +227,7 @@ def reveal(spec: Spec, st: State, mask: np.ndarray) -> None:
     _reveal(st.insight, mask, spec.params["insight_reveal"])
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _reveal(insight, mask, rate):  # pragma: no cover - compiled
     B, L, _ = insight.shape
     for r in range(B):

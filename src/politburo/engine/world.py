@@ -4,10 +4,10 @@ sentiment drifts toward them, and leaders whose line fits the mood gain standing
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from politburo.engine import log as lg
 from politburo.engine.common import dist_row, line_row, put, pw_sum
+from politburo.engine.jit import kernel
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
@@ -30,7 +30,7 @@ def world(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray)
     log.event_block(t, ev, n)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _world(t, econ_mean, econ_sd, foreign_mean, foreign_sd, z_shock, z_noise, z_foreign, economy, vindication,
            sentiment, sentiment0, high_appeal, members, ideology, prestige, prestige0, heir, line, persistence,
            noise, economy_pull, drift, log_economy, running, ev):  # pragma: no cover - compiled
@@ -67,7 +67,7 @@ def _world(t, econ_mean, econ_sd, foreign_mean, foreign_sd, z_shock, z_noise, z_
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _drift(sentiment, sentiment0, pull, rate, appeal):  # pragma: no cover - compiled
     """Members' sentiment drifts toward their starting mood moved by what events vindicated,
     and toward the high end of an axis with a steady appeal."""
@@ -81,7 +81,7 @@ def _drift(sentiment, sentiment0, pull, rate, appeal):  # pragma: no cover - com
                 sentiment[r, q, a] = min(max(v, -1.0), 1.0)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _desired_run(line, ideology, target, out):  # pragma: no cover - compiled
     """(B, L, A) into `out`: where a leader would like to stand: with the party's mood, but set
     apart from his main rival on the side the mood leans (a centrist attacking the right moves left)."""
@@ -96,7 +96,7 @@ def _desired_run(line, ideology, target, out):  # pragma: no cover - compiled
                 out[r, i, a] = min(max(v, -1.0), 1.0)
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _shift_month(who, party, target, ideology, prestige, rigidity, step_max, shift_cost, running,
                  ev):  # pragma: no cover - compiled
     """Leaders in `who` move toward the desired position by at most `shift_step`, paying prestige
@@ -122,7 +122,7 @@ def _shift_month(who, party, target, ideology, prestige, rigidity, step_max, shi
     return n
 
 
-@njit(cache=True, error_model="numpy")
+@kernel
 def _shift(who, desired, ideology, prestige, rigidity, step_max, shift_cost):  # pragma: no cover - compiled
     B, L, A = ideology.shape
     crossed = np.zeros((B, L, A), dtype=np.bool_)

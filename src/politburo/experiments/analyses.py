@@ -21,6 +21,7 @@ from politburo.experiments.stats import (
 )
 from politburo.experiments.store import Store
 from politburo.loader import ScenarioError
+from politburo.sizes import check_runs
 
 GROUP_LABELS = {"position": "position", "rivals_errors": "rivals' errors", "ideology": "ideology"}
 LEVELS = ("groups", "factors")
@@ -150,6 +151,8 @@ def build_explain(where: str, raw: dict[str, Any], world: dict[str, Any], level:
                   seed: int) -> Experiment:
     replicates = check_replicates(replicates)
     ids, members, _ = players(raw, level)
+    check_runs("--replicates", (1 << len(members)) * replicates,
+               f"{1 << len(members):,} coalitions of {len(members)} {level} × {replicates:,} replicates")
     arms = coalition_arms(members, ids)
     check_arm(where, raw, world, arms[0])
     return Experiment("explain", where, raw, world, arms, seed, replicates, settings={"level": level})
@@ -385,6 +388,9 @@ def build_uncertainty(where: str, raw: dict[str, Any], world: dict[str, Any], le
     replicates = check_replicates(replicates)
     draws = check_replicates(draws, "--uncertainty")
     ids, members, _ = players(raw, level)
+    arms_per_draw = 1 << len(members)
+    check_runs("--uncertainty", draws * arms_per_draw * replicates,
+               f"{draws:,} draws × {arms_per_draw:,} arms × {replicates:,} replicates")
     arms: list[Arm] = []
     for w, params in enumerate(draw_worlds(raw, draws, seed)):
         sets = {k: v for k, v in params.items() if k not in world}

@@ -22,7 +22,6 @@ supported, contradicted, or not distinguishable from chance.
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -42,7 +41,7 @@ from politburo.experiments.outcomes import Outcome, default_target, parse_outcom
 from politburo.experiments.plan import Arm, Experiment, check_arm
 from politburo.experiments.stats import mean_ci
 from politburo.experiments.store import Store
-from politburo.loader import ScenarioError
+from politburo.loader import ScenarioError, read_toml
 
 SUPPORTED, CONTRADICTED, UNCLEAR = "supported", "contradicted", "not distinguishable from chance"
 NO_EFFECT_TOLERANCE = 0.02
@@ -89,9 +88,10 @@ def read_claims(path: str) -> ClaimsFile:
     if not p.is_file():
         raise ScenarioError(path, ["no such claims file"])
     try:
-        data = tomllib.loads(p.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        text = p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
         raise ScenarioError(path, [f"not valid TOML: {exc}"]) from None
+    data = read_toml(text, path)
     try:
         parsed = ClaimsFile.model_validate(data)
     except ValidationError as exc:

@@ -16,12 +16,12 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
 
 from politburo.loader import load_checked, load_raw
+from politburo.sizes import check_runs
 
 # Runs per task: big enough that a task amortises its start-up, small enough to spread over cores.
 TASK_RUNS = 4000
@@ -38,19 +38,13 @@ def digest(data: Any, n: int = 16) -> str:
     return hashlib.sha256(canonical(data).encode()).hexdigest()[:n]
 
 
-@lru_cache(maxsize=1)
 def engine_version() -> str:
-    """The package version and a digest of the engine's source: results from another engine are
-    never reused."""
+    """The package version and a digest of the engine's source (the digest that also keys the
+    compiled kernels): results from another engine are never reused."""
     import politburo
+    from politburo.engine.jit import source_digest
 
-    h = hashlib.sha256(politburo.__version__.encode())
-    folder = resources.files("politburo") / "engine"
-    for item in sorted(folder.iterdir(), key=lambda p: p.name):
-        if item.name.endswith(".py"):
-            h.update(item.name.encode())
-            h.update(item.read_bytes())
-    return f"{politburo.__version__}+{h.hexdigest()[:12]}"
+    return f"{politburo.__version__}+{source_digest()[:12]}"
 
 
 @dataclass(frozen=True)
@@ -93,6 +87,18 @@ class Experiment:
     _id: str | None = field(default=None, repr=False, compare=False)
     _tasks: list[Task] | None = field(default=None, repr=False, compare=False)
 
+    def __post_init__(self) -> None:
+        check_runs("--replicates", self.runs, self.describe_size())
+
+    def describe_size(self) -> str:
+        """'2 arms × 1,000 replicates × (1 + 10 futures × 28 branch months)'."""
+        n = len(self.arms)
+        text = f"{n:,} arm{'s' if n != 1 else ''} × {self.replicates:,} replicates"
+        branches = len(branch_months(scenario_months(self.raw), self.every))
+        if self.futures and branches:
+            text += f" × (1 + {self.futures:,} futures × {branches} branch months)"
+        return text
+
     def identity(self) -> dict[str, Any]:
         return {
             "kind": self.kind,
@@ -114,7 +120,12 @@ class Experiment:
 
     @property
     def runs(self) -> int:
-        return sum(t.runs for t in self.tasks())
+        """Runs of the whole plan (arms × replicates, plus the futures branched off each run),
+        computed without planning the tasks."""
+        n = len(self.arms) * self.replicates
+        if self.futures:
+            n += n * self.futures * len(branch_months(scenario_months(self.raw), self.every))
+        return n
 
     def manifest(self) -> dict[str, Any]:
         return {
