@@ -25,10 +25,9 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from politburo.loader import ScenarioError
+from politburo.terminal import Terminal
 
 if TYPE_CHECKING:
     from politburo.experiments.plan import Experiment
@@ -38,7 +37,7 @@ __all__ = ["Stopped", "critical", "experiment_failures", "guarded", "writing"]
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
-_err = Console(stderr=True, highlight=False)
+_err = Terminal(stderr=True)
 
 
 class Stopped(KeyboardInterrupt):
@@ -111,7 +110,7 @@ def critical() -> Iterator[None]:
 
 def _say(line: str) -> None:
     with contextlib.suppress(OSError, ValueError):  # a closed terminal (SIGHUP) cannot be told
-        _err.print(Text(line), soft_wrap=True)
+        _err.say(line)
 
 
 @contextlib.contextmanager
