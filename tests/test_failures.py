@@ -56,11 +56,6 @@ def one_line(stderr: str) -> str:
     return lines[0]
 
 
-def reason(code: int) -> str:
-    text = os.strerror(code)
-    return text[:1].lower() + text[1:]
-
-
 def stored(store: Path) -> list[Path]:
     return sorted(store.glob("*/tasks/*.parquet"))
 
@@ -208,15 +203,28 @@ def _tmpfs_reason() -> str | None:
     return None
 
 
-def on_a_small_tmpfs(size: str, where: Path, keep: Path, command: list[str]) -> subprocess.CompletedProcess[str]:
+def on_a_small_tmpfs(size: str, where: Path, keep: Path, command: list[str],
+                     fill_when: str = "") -> subprocess.CompletedProcess[str]:
     """Run `command` with a `size` tmpfs mounted on `where` in a private mount namespace (the mount
-    ends with it); what was on it is copied to `keep`."""
+    ends with it); what was on it is copied to `keep`. With `fill_when` (a glob under `where`),
+    another process fills the disk as soon as that path appears."""
     keep.mkdir()
     where.mkdir()
-    script = ('mount -t tmpfs -o size="$1" tmpfs "$2" || exit 99; dir="$2"; keep="$3"; shift 3; '
-              '"$@"; code=$?; cp -a "$dir/." "$keep/"; exit $code')
-    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", size, str(where), str(keep), *command],
-                          capture_output=True, text=True, env=ENV, timeout=600, check=False)
+    script = """
+        mount -t tmpfs -o size="$1" tmpfs "$2" || exit 99
+        dir="$2"; keep="$3"; fill="$4"; shift 4
+        "$@" & pid=$!
+        if [ -n "$fill" ]; then
+            until ls -d "$dir"/$fill > /dev/null 2>&1 || ! kill -0 $pid 2> /dev/null; do sleep 0.05; done
+            cat /dev/zero > "$dir/filler" 2> /dev/null
+        fi
+        wait $pid; code=$?
+        rm -f "$dir/filler"
+        cp -a "$dir/." "$keep/"
+        exit $code
+    """
+    return subprocess.run(["unshare", "-m", "sh", "-c", script, "sh", size, str(where), str(keep), fill_when,
+                           *command], capture_output=True, text=True, env=ENV, timeout=600, check=False)
 
 
 NO_TMPFS = _tmpfs_reason()
@@ -229,8 +237,8 @@ def test_a_full_store_is_one_line_with_the_stored_tasks_and_whole_files(tmp_path
     res = on_a_small_tmpfs("40k", mount, kept, [*POLITBURO, *LONG, "--store", str(mount / "st")])
     assert res.returncode == 2, res.stderr
     line = one_line(res.stderr)
-    found = re.fullmatch(rf"politburo: --store: no space left on device writing {re.escape(str(mount / 'st'))}/"
-                         rf"(\w+)/tasks/(\w+)\.parquet; (\d+) of {LONG_TASKS} tasks are stored, rerun to resume",
+    found = re.fullmatch(rf"politburo: --store: cannot write {re.escape(str(mount / 'st'))}/(\w+)/tasks/(\w+)"
+                         rf"\.parquet: No space left on device; (\d+) of {LONG_TASKS} tasks are stored, rerun to resume",
                          line)
     assert found, line
     assert res.stdout == ""
@@ -245,15 +253,17 @@ def test_a_full_store_is_one_line_with_the_stored_tasks_and_whole_files(tmp_path
 
 
 @needs_tmpfs
-def test_a_full_disk_under_ensemble_out_is_one_line(tmp_path: Path) -> None:
+def test_a_disk_filled_during_ensemble_out_is_one_line(tmp_path: Path) -> None:
+    # The disk has room for the estimate when the ensemble starts; another process fills it
+    # while the ensemble writes.
     mount, kept = tmp_path / "disk", tmp_path / "kept"
     target = mount / "results"
-    res = on_a_small_tmpfs("40k", mount, kept, [*POLITBURO, "ensemble", "--scenario", "tutorial", "--runs", "10000",
-                                                "--out", str(target), "--json"])
+    res = on_a_small_tmpfs("48m", mount, kept, [*POLITBURO, "ensemble", "--scenario", "tutorial", "--runs", "20000",
+                                                "--batch-size", "500", "--out", str(target), "--json"],
+                           fill_when=".results.*.tmp/*.parquet")
     assert res.returncode == 2, res.stderr
     line = one_line(res.stderr)
-    assert line.startswith("politburo: --out: ") and str(target) in line, line
-    assert line.lower().endswith(reason(errno.ENOSPC)), line
+    assert line == f"politburo: --out: cannot write to {target}: {os.strerror(errno.ENOSPC)}"
     assert res.stdout == ""
     assert list(kept.iterdir()) == []  # neither the folder nor a temporary one
 
@@ -298,8 +308,8 @@ def test_an_os_error_on_a_task_file_is_one_line_and_a_rerun_resumes(
     assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
     assert res.stdout == ""
     (path,) = failed
-    assert one_line(res.stderr) == (f"politburo: --store: {reason(code)} writing {path}; 3 of 8 tasks are stored, "
-                                    "rerun to resume")
+    assert one_line(res.stderr) == (f"politburo: --store: cannot write {path}: {os.strerror(code)}; 3 of 8 tasks "
+                                    "are stored, rerun to resume")
     assert path.parent == st / path.parent.parent.name / "tasks" and not path.exists()
     assert len(stored(st)) == 3 and partial(st) == []
     monkeypatch.undo()
@@ -320,7 +330,7 @@ def test_an_os_error_on_the_experiments_own_files_is_one_line(
     res = cli(*EXPLAIN_60, "--store", str(st), "--json")
     assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
     (path,) = failed
-    assert one_line(res.stderr) == (f"politburo: --store: no space left on device writing {path}; "
+    assert one_line(res.stderr) == (f"politburo: --store: cannot write {path}: No space left on device; "
                                     f"{stored_tasks} of 8 tasks are stored, rerun to resume")
     assert not path.exists() and partial(st) == []
     assert len(stored(st)) == stored_tasks
@@ -338,5 +348,5 @@ def test_an_os_error_on_a_report_or_chart_is_one_line(
               option, str(target))
     assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
     assert failed == [target]
-    assert one_line(res.stderr) == f"politburo: {option}: cannot write {target}: no space left on device"
+    assert one_line(res.stderr) == f"politburo: {option}: cannot write {target}: No space left on device"
     assert list(target.parent.iterdir()) == []  # neither the file nor a temporary one

@@ -32,7 +32,7 @@ from rich.table import Column
 from rich.text import Text
 
 from politburo import __version__
-from politburo.cli_errors import critical, guarded
+from politburo.cli_errors import critical, guarded, reason
 from politburo.loader import ScenarioError, builtin_names, load_scenario
 from politburo.schema import Scenario
 from politburo.terminal import Cell, Col, Terminal, can_show, protect
@@ -408,7 +408,7 @@ def ensemble_cmd(
                     result = ensemble_to_parquet(sc, n_runs, seed_value, tmp, batch, progress=advance)
                 _move_out(target, tmp, out_dir)
             except OSError as exc:
-                raise ScenarioError("--out", [f"cannot write to {out_dir}: {exc.strerror or exc}"]) from None
+                raise ScenarioError("--out", [f"cannot write to {out_dir}: {reason(exc)}"]) from None
             finally:
                 if tmp.exists():
                     shutil.rmtree(tmp, ignore_errors=True)

@@ -9,14 +9,15 @@ Both end in one line on stderr, never a traceback, and leave nothing half-writte
 - An operating-system error on the results store or an output file (a full disk, a read-only
   file system, no permission, an I/O error) and workers that fail (a Dask task that kills its
   workers, a lost scheduler, a local worker that keeps dying) print `politburo: WHERE: PROBLEM`,
-  naming the option, the path and the system's reason, with how many tasks are stored; exit code
-  2, as for every other problem with what a command was asked to use.
+  naming the option, the path or task and the system's reason, with how many tasks are stored,
+  e.g. `politburo: --store: cannot write PATH: No space left on device; 4 of 16 tasks are stored,
+  rerun to resume`; exit code 2, as for every other problem with what a command was asked to use.
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno as errnos
+import os
 import signal
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from politburo.experiments.store import os_errno
 from politburo.loader import ScenarioError
 from politburo.terminal import Terminal
 
@@ -126,9 +128,13 @@ def guarded() -> Iterator[None]:
 
 
 def reason(exc: OSError) -> str:
-    """The system's reason for an OS error, e.g. "no space left on device"."""
-    text = exc.strerror or (errnos.errorcode.get(exc.errno, "") if exc.errno else "") or str(exc)
-    return text[:1].lower() + text[1:]
+    """The system's reason for an OS error, e.g. "No space left on device" (also when a library
+    gives it only inside its own message)."""
+    code = os_errno(exc)
+    if code is not None:
+        return os.strerror(code)
+    text = (exc.strerror or str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _inside(path: str, root: Path) -> bool:
@@ -159,12 +165,12 @@ def experiment_failures(exp: Experiment, store: Store) -> Iterator[None]:
     except BackendFailure as exc:
         raise ScenarioError(exc.where, [f"{exc.problem}; {kept()}"]) from None
     except OSError as exc:
-        if exc.errno is None:  # not an operating-system error: a library's own, shown as it is
+        if os_errno(exc) is None:  # not an operating-system error: a library's own, shown as it is
             raise
         name = exc.filename
         if name is not None and _inside(str(name), store.root):
-            raise ScenarioError("--store", [f"{reason(exc)} writing {name}; {kept()}"]) from None
-        what = f"{reason(exc)} ({name})" if name is not None else reason(exc)
+            raise ScenarioError("--store", [f"cannot write {name}: {reason(exc)}; {kept()}"]) from None
+        what = f"{name}: {reason(exc)}" if name is not None else reason(exc)
         raise ScenarioError(f"experiment {exp.id}", [f"{what}; {kept()}"]) from None
 
 
@@ -174,6 +180,6 @@ def writing(option: str, path: Path | str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
-        if exc.errno is None:
+        if os_errno(exc) is None:
             raise
         raise ScenarioError(option, [f"cannot write {path}: {reason(exc)}"]) from None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Callable, Collection
@@ -24,6 +25,18 @@ import numpy as np
 from politburo.loader import ScenarioError
 
 DEFAULT_STORE = ".politburo"
+
+
+_ERRNO_IN_TEXT = re.compile(r"\[errno (\d+)\]", re.IGNORECASE)
+
+
+def os_errno(exc: OSError) -> int | None:
+    """An OS error's errno, also when a library reports it only in its message (pyarrow's own
+    files can say "Error writing bytes to file. Detail: [errno 28] No space left on device")."""
+    if exc.errno is not None:
+        return int(exc.errno)
+    found = _ERRNO_IN_TEXT.search(str(exc))
+    return int(found[1]) if found else None
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
@@ -42,9 +55,10 @@ def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
             os.fsync(fh.fileno())
         os.replace(tmp, path)
     except OSError as exc:
-        if exc.errno is None:  # not an operating-system error (a library's own)
+        code = os_errno(exc)
+        if code is None:  # not an operating-system error (a library's own)
             raise
-        raise OSError(exc.errno, exc.strerror or os.strerror(exc.errno), str(path)) from exc
+        raise OSError(code, os.strerror(code), str(path)) from exc
     finally:
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
