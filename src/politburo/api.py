@@ -340,8 +340,9 @@ VOTES_PER_RUN = 60  # a generous average (the built-in scenarios log 20 to 40)
 PARQUET_BYTES_PER_RUN = 2_000  # runs.parquet and votes.parquet together, a generous bound
 
 
-def check_ensemble(sc: Scenario, runs: Any, seed: Any, batch_size: Any,
-                   folder: str | Path | None = None) -> tuple[Spec, int, int, int]:
+def check_ensemble(sc: Scenario, runs: Any, seed: Any, batch_size: Any, folder: str | Path | None = None,
+                   hint: str = "; stream them to Parquet with ensemble_to_parquet",
+                   ) -> tuple[Spec, int, int, int]:
     """Check an ensemble's size before anything runs: (spec, runs, seed, batch size), or
     ScenarioError for a bad value, more than `MAX_RUNS` runs, a batch (or, with no `folder`, a
     whole ensemble) that would need more than half the available memory, or (with a `folder`)
@@ -357,8 +358,7 @@ def check_ensemble(sc: Scenario, runs: Any, seed: Any, batch_size: Any,
     batch = min(int(batch_size), runs)
     check_memory("--batch-size", batch * _bytes_per_run(spec), f"a batch of {batch:,} runs")
     if folder is None:
-        check_memory("--runs", runs * _bytes_per_run(spec), f"{runs:,} runs kept in memory",
-                     "; write them to Parquet with --out DIR, which streams them in constant memory")
+        check_memory("--runs", runs * _bytes_per_run(spec), f"{runs:,} runs kept in memory", hint)
     else:
         check_disk("--out", Path(folder), runs * PARQUET_BYTES_PER_RUN, f"{runs:,} runs in Parquet")
     return spec, runs, seed, batch

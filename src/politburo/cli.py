@@ -20,14 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn
-from rich.table import Table
+from rich.table import Column
 from rich.text import Text
 
 from politburo import __version__
 from politburo.loader import ScenarioError, builtin_names, load_scenario
 from politburo.schema import Scenario
+from politburo.terminal import Cell, Col, Terminal, can_show, protect
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it
     from politburo.api import RunResult
@@ -38,8 +38,10 @@ __all__ = ["app", "main"]
 MAX_SEED = 2**63 - 1
 OUT_FILES = ("runs.parquet", "votes.parquet")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Every command prints through these (see politburo.terminal): no markup in names, text fitted to
+# the stream's encoding, tables that never cut a value.
+out = Terminal()
+err = Terminal(stderr=True)
 
 app = typer.Typer(
     name="politburo",
@@ -66,9 +68,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print the result as JSON 
 # ------------------------------------------------------------------ input parsing and errors
 
 
-def _say(console: Console, line: str) -> None:
+def _say(console: Terminal, line: str) -> None:
     """One line, printed as is: no markup, no highlighting, no wrapping at the console width."""
-    console.print(Text(line), soft_wrap=True)
+    console.say(line)
 
 
 @contextmanager
@@ -144,7 +146,12 @@ def _load(source: str, overrides: list[str] | None = None, factors_off: list[str
 
 
 def _print_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    """JSON on stdout, with every character as it is where the stream can show it, else escaped
+    as \\uXXXX (still valid JSON that decodes to the same values)."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if not can_show(text, getattr(sys.stdout, "encoding", None) or "utf-8"):
+        text = json.dumps(data, indent=2, ensure_ascii=True)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 
@@ -168,14 +175,40 @@ class _RateColumn(ProgressColumn):
         return Text(f"{rate:,.0f} runs/s, {left / rate:.0f}s left", style="progress.data.speed")
 
 
+class _StatusColumn(ProgressColumn):
+    """The whole status as one text that wraps at word boundaries (for a narrow terminal)."""
+
+    def __init__(self) -> None:
+        super().__init__(table_column=Column(overflow="fold"))
+        self._rate = _RateColumn()
+
+    def render(self, task: Task) -> Text:
+        done = f"{int(task.completed)}/{int(task.total or 0)}"
+        return Text.assemble(err.fit(task.description), " ", done, " runs ", self._rate.render(task))
+
+
+# The room a status line usually takes next to the bar besides the description and "M/N": " runs",
+# a rate with its time, the gaps (the bar, not the text, gives way when the rate is longer).
+_STATUS = len(" runs ") + len("9,999 runs/s, 9999s left") + 4
+
+
 @contextmanager
 def _progress(total: int, label: str, reused: int = 0) -> Iterator[Callable[[int], None]]:
     """A progress bar on stderr; yields the callback the library calls with each batch's size.
-    `reused` runs (found in a results store) start the bar and do not count toward the rate."""
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("runs"),
-               _RateColumn())
+    `reused` runs (found in a results store) start the bar and do not count toward the rate.
+    On a terminal too narrow for the bar, only the status is shown, wrapped, never cut."""
+    text = err.fit(label)
+    room = err.width - len(text) - 2 * len(str(total)) - 1 - _STATUS
+    columns: tuple[ProgressColumn, ...]
+    if room >= 10:
+        whole = Column(no_wrap=True)
+        columns = (TextColumn("{task.description}", markup=False, table_column=whole),
+                   BarColumn(bar_width=min(40, room)), MofNCompleteColumn(table_column=whole),
+                   TextColumn("runs", table_column=whole), _RateColumn(table_column=whole))
+    else:
+        columns = (_StatusColumn(),)
     with Progress(*columns, console=err) as progress:
-        task = progress.add_task(label, total=total, completed=reused, reused=reused)
+        task = progress.add_task(text, total=total, completed=reused, reused=reused)
         yield lambda n: progress.advance(task, n)
 
 
@@ -223,26 +256,18 @@ def _duckdb_hint(target: Path) -> str:
 # ------------------------------------------------------------------ rendering
 
 
-def _cell(value: str) -> Text:
-    return Text(value)
-
-
 def _render_run(res: "RunResult") -> None:
     _say(out, f"{res.scenario}, seed {res.seed}")
     out.print()
     for _, date, sentence in res.chronicle:
-        out.print(Text.assemble((date, "bold"), " — ", sentence), soft_wrap=True)
+        out.say((date, "bold"), " — ", sentence)
     out.print()
-    table = Table(title="Final standings", title_justify="left")
-    table.add_column("Leader", no_wrap=True)
-    table.add_column("Status")
-    table.add_column("Offices")
-    for name in ("Prestige", "Heir legitimacy", "Committee share"):
-        table.add_column(name, justify="right")
-    for s in res.standings:
-        table.add_row(_cell(s["leader"]), _cell(s["status"]), _cell(", ".join(s["offices"]) or "—"),
-                      f"{s['prestige']:.2f}", f"{s['heir_legitimacy']:.2f}", f"{s['committee_share']:.0%}")
-    out.print(table)
+    columns = (Col("Leader"), Col("Status", wrap=True), Col("Offices", wrap=True), Col("Prestige", "right"),
+               Col("Heir legitimacy", "right"), Col("Committee share", "right"))
+    rows: list[list[Cell]] = [
+        [s["leader"], s["status"], ", ".join(s["offices"]) or "—", f"{s['prestige']:.2f}",
+         f"{s['heir_legitimacy']:.2f}", f"{s['committee_share']:.0%}"] for s in res.standings]
+    out.table("Final standings", columns, rows)
     out.print()
     if res.winner is not None:
         _say(out, f"{res.winner} won in {res.victory_date}")
@@ -262,69 +287,41 @@ def _render_run(res: "RunResult") -> None:
             _say(out, f"  {k}. {span}: {members} against {stage['target']}")
 
 
-def _bar(fraction: float, width: int = 40) -> str:
-    eighths = round(max(0.0, min(1.0, fraction)) * width * 8)
-    full, part = divmod(eighths, 8)
-    return "█" * full + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[part]
-
-
 def _render_ensemble(summary: dict[str, Any]) -> None:
     rates: dict[str, dict[str, float]] = summary["win_rates"]
     by_decisive: dict[str, float] = summary["win_rates_by_decisive_date"]
     median: dict[str, str | None] = summary["median_victory"]
     decisive = summary["decisive_date"]
     order = sorted(rates, key=lambda k: (k == "nobody", -rates[k]["rate"]))
+    labels = {key: "no one" if key == "nobody" else key for key in order}
 
     _say(out, f"{summary['scenario']}: {summary['runs']:,} runs, seed {summary['seed']}")
     out.print()
-    table = Table(title="Who wins", title_justify="left")
-    table.add_column("Leader", no_wrap=True)
-    table.add_column("Wins", justify="right", no_wrap=True)
-    table.add_column("Rate", justify="right", no_wrap=True)
-    table.add_column("95% interval", justify="right", no_wrap=True)
-    table.add_column(f"By {decisive}", justify="right")
-    table.add_column("Median victory", justify="right")
+    columns = (Col("Leader"), Col("Wins", "right"), Col("Rate", "right"), Col("95% interval", "right"),
+               Col(f"By {decisive}", "right"), Col("Median victory", "right"))
+    rows: list[list[Cell]] = []
     for key in order:
         r = rates[key]
-        label = "no one" if key == "nobody" else key
         by = f"{by_decisive[key]:.1%}" if key in by_decisive else "—"
-        table.add_row(_cell(label), f"{int(r['count']):,}", f"{r['rate']:.1%}",
-                      f"{100 * r['low']:.1f}–{100 * r['high']:.1f}%", by, _cell(median.get(key) or "—"))
-    out.print(table)
+        rows.append([labels[key], f"{int(r['count']):,}", f"{r['rate']:.1%}",
+                     f"{100 * r['low']:.1f}–{100 * r['high']:.1f}%", by, median.get(key) or "—"])
+    out.table("Who wins", columns, rows)
     out.print()
-
-    chart = Table.grid(padding=(0, 1))
-    chart.add_column(no_wrap=True)
-    chart.add_column(no_wrap=True)
-    chart.add_column(justify="right", no_wrap=True)
-    for key in order:
-        label = "no one" if key == "nobody" else key
-        chart.add_row(_cell(label), Text(_bar(rates[key]["rate"]), style="cyan"), f"{rates[key]['rate']:.1%}")
-    out.print(Text("Win rates", style="italic"))
-    out.print(chart)
+    out.chart("Win rates", [(labels[key], rates[key]["rate"], f"{rates[key]['rate']:.1%}") for key in order])
     out.print()
-
-    orders = Table(title="Most common elimination orders", title_justify="left")
-    orders.add_column("Runs", justify="right")
-    orders.add_column("Share", justify="right")
-    orders.add_column("Order (first out first)")
-    for row in summary["elimination_orders"]:
-        orders.add_row(f"{row['runs']:,}", f"{row['runs'] / summary['runs']:.1%}", _cell(row["order"]))
-    out.print(orders)
+    out.table("Most common elimination orders",
+              (Col("Runs", "right"), Col("Share", "right"), Col("Order (first out first)", wrap=True)),
+              [[f"{row['runs']:,}", f"{row['runs'] / summary['runs']:.1%}", row["order"]]
+               for row in summary["elimination_orders"]])
 
 
 def _render_fidelity(results: "list[PatternResult]") -> None:
-    table = Table(title="Fidelity patterns", title_justify="left", expand=True)
-    table.add_column("#", justify="right", no_wrap=True)
-    table.add_column("Pattern", ratio=3, overflow="fold")
-    table.add_column("Observed", justify="right", no_wrap=True)
-    table.add_column("Band", no_wrap=True)
-    table.add_column("Result", no_wrap=True)
-    table.add_column("Detail", ratio=2, overflow="fold")
-    for r in results:
-        verdict = Text("PASS", style="green") if r.passed else Text("FAIL", style="bold red")
-        table.add_row(str(r.id), _cell(r.text), f"{r.observed:.1%}", _cell(r.band), verdict, _cell(r.detail))
-    out.print(table)
+    columns = (Col("#", "right"), Col("Pattern", wrap=True, ratio=3), Col("Observed", "right"), Col("Band"),
+               Col("Result"), Col("Detail", wrap=True, ratio=2))
+    rows: list[list[Cell]] = [
+        [str(r.id), r.text, f"{r.observed:.1%}", r.band, ("PASS", "green") if r.passed else ("FAIL", "bold red"),
+         r.detail] for r in results]
+    out.table("Fidelity patterns", columns, rows, expand=True)
     passed = sum(r.passed for r in results)
     _say(out, f"{passed} of {len(results)} patterns hold")
 
@@ -390,7 +387,8 @@ def ensemble_cmd(
         batch = _positive("--batch-size", batch_size, "batch size")
         sc = _load(scenario, set_, _factors_off(factor))
         result, target = None, None
-        check_ensemble(sc, n_runs, seed_value, batch, None if out_dir is None else Path(out_dir).parent)
+        check_ensemble(sc, n_runs, seed_value, batch, None if out_dir is None else Path(out_dir).parent,
+                       "; write them to Parquet with --out DIR, which streams them in constant memory")
         if out_dir is None:
             with _progress(n_runs, "Ensemble") as advance:
                 summary = ensemble(sc, n_runs, seed_value, batch, progress=advance).summary()
@@ -429,6 +427,7 @@ def fidelity_cmd(
     factor: FactorOpt = None,
 ) -> None:
     """Check the scenario's calibration patterns against an ensemble (exit 1 if any fails)."""
+    from politburo.api import check_ensemble
     from politburo.fidelity import fidelity
 
     with _reported():
@@ -436,6 +435,7 @@ def fidelity_cmd(
         n_runs = _positive("--runs", runs, "the number of runs")
         factors_off = _factors_off(factor)
         sc = _load(scenario, set_, factors_off)
+        check_ensemble(sc, n_runs, seed_value, 4000, hint="")
         ensembles = 2 if any(p.kind == "all_factors_off" for p in sc.patterns) else 1
         with _progress(ensembles * n_runs, "Fidelity") as advance:
             results = fidelity(scenario, list(set_ or []), factors_off, n_runs, seed_value, progress=advance)
@@ -450,10 +450,7 @@ def fidelity_cmd(
 @app.command()
 def scenarios(as_json: JsonOpt = False) -> None:
     """List the built-in scenarios (exit 2 if one of them does not load)."""
-    table = Table(title="Built-in scenarios", title_justify="left")
-    table.add_column("Name", no_wrap=True)
-    table.add_column("Title")
-    table.add_column("Description")
+    rows: list[list[Cell]] = []
     broken: list[ScenarioError] = []
     listed: list[dict[str, Any]] = []
     for name in builtin_names():
@@ -466,11 +463,11 @@ def scenarios(as_json: JsonOpt = False) -> None:
         listed.append({"name": name, "title": meta.title, "description": meta.description,
                        "start": meta.start, "end": meta.end, "leaders": [x.id for x in sc.leaders],
                        "factors": {k: {"group": f.group, "description": f.description} for k, f in sc.factors.items()}})
-        table.add_row(_cell(name), _cell(meta.title), _cell(meta.description))
+        rows.append([name, meta.title, meta.description])
     if as_json:
         _print_json(listed)
     else:
-        out.print(table)
+        out.table("Built-in scenarios", (Col("Name"), Col("Title", wrap=True), Col("Description", wrap=True)), rows)
     for error in broken:
         for problem in error.problems:
             _say(err, f"politburo: {error.where}: {problem}")
@@ -526,6 +523,8 @@ def _warn_in_one_line(message: Warning | str, category: type[Warning], filename:
 def main() -> None:
     """Entry point of the `politburo` script."""
     warnings.showwarning = _warn_in_one_line
+    protect(sys.stdout)  # what the terminal cannot show is written in ASCII, never a traceback
+    protect(sys.stderr)
     app(prog_name="politburo")
 
 

@@ -12,8 +12,6 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.table import Table
-from rich.text import Text
 
 from politburo.cli import (
     JsonOpt,
@@ -39,6 +37,7 @@ from politburo.experiments.outcomes import Outcome, default_target, parse_outcom
 from politburo.experiments.plan import Experiment
 from politburo.experiments.store import DEFAULT_STORE, Store
 from politburo.loader import ScenarioError, load_raw, parse_overrides, read_scenario
+from politburo.terminal import Bar, Cell, Col
 
 TargetOpt = Annotated[str | None, typer.Option(
     "--target", metavar="LEADER", help="The leader whose outcome is explained (default: the main contender).")]
@@ -340,15 +339,15 @@ def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOp
         return
     import datetime
 
-    _wide(130)
-    table = _table(f"Experiments in {store}", ("id", "kind", "scenario", "when", "status", "arms", "replicates",
-                                               "runs", "tasks"), left=5)
+    out.widen(130)
+    rows: list[list[Cell]] = []
     for m in exps:
         status = "complete" if m["complete"] else "incomplete"
         when = datetime.datetime.fromtimestamp(m["modified"]).strftime("%Y-%m-%d %H:%M")
-        table.add_row(m["id"], m["kind"], m["scenario"], when, status, str(len(m["arms"])), f"{m['replicates']:,}",
-                      f"{m['runs']:,}", f"{m['tasks_done']}/{m['tasks']}")
-    out.print(table)
+        rows.append([m["id"], m["kind"], m["scenario"], when, status, str(len(m["arms"])), f"{m['replicates']:,}",
+                     f"{m['runs']:,}", f"{m['tasks_done']}/{m['tasks']}"])
+    _table(f"Experiments in {store}", ("id", "kind", "scenario", "when", "status", "arms", "replicates",
+                                       "runs", "tasks"), rows, left=5)
     _say(out, "Show one with: politburo results show ID (a unique prefix is enough)")
 
 
@@ -397,12 +396,12 @@ def _extras(result: dict[str, Any], where: str, raw: dict[str, Any], world: dict
     return extra
 
 
-def _table(title: str, columns: tuple[str, ...], left: int = 1) -> Table:
-    """A compact table: the first `left` columns left-aligned, the rest right-aligned, none wrapped."""
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for k, col in enumerate(columns):
-        table.add_column(col, justify="left" if k < left else "right", no_wrap=True)
-    return table
+def _table(title: str, columns: tuple[str, ...], rows: list[list[Cell]], left: int = 1,
+           prose: tuple[int, ...] = ()) -> None:
+    """A compact table: the first `left` columns left-aligned, the rest right-aligned, none wrapped
+    or cut but the `prose` ones (stacked when the terminal is too narrow)."""
+    out.table(title, [Col(col, "left" if k < left else "right", wrap=k in prose) for k, col in enumerate(columns)],
+              rows, box=box.SIMPLE_HEAD, pad_edge=False)
 
 
 def _short(date: str | None) -> str:
@@ -417,24 +416,23 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
+def _share(share: dict[str, float | None] | None) -> str:
+    """A share of the advantage and its 95% interval (which a ratio of two noisy sums may lack)."""
+    if not share or share.get("mean") is None:
+        return "—"
+    low, high = share.get("low"), share.get("high")
+    if low is None or high is None:
+        return f"{share['mean']:.0%} (no interval)"
+    return f"{share['mean']:.0%} ({100 * low:.0f}–{100 * high:.0f})"
+
+
 def _ci(d: dict[str, float]) -> str:
     """A probability difference and its 95% half-width, in percentage points."""
     return f"{100 * d['mean']:+.1f} ± {100 * d['half']:.1f}"
 
 
-def _bar(value: float, scale: float, width: int = 24) -> Text:
-    n = round(abs(value) / scale * width) if scale > 0 else 0
-    return Text(("█" * min(n, width)).ljust(width) if value >= 0 else ("▒" * min(n, width)).ljust(width),
-                style="green" if value >= 0 else "red")
-
-
-def _wide(width: int = 110) -> None:
-    if not out.is_terminal:  # piped or captured: do not squeeze the tables into 80 columns
-        out.width = max(out.width, width)
-
-
 def render(result: dict[str, Any]) -> None:
-    _wide()
+    out.widen(110)  # piped or captured without COLUMNS: do not squeeze the tables into 80 columns
     kind = result["kind"]
     {"explain": _render_explain, "whatif": _render_whatif, "inevitability": _render_inevitability,
      "claims": _render_claims, "uncertainty": _render_uncertainty}[kind](result)
@@ -452,23 +450,22 @@ def _render_explain(result: dict[str, Any]) -> None:
     _say(out, f"Outcome: {result['text']} — {_pct(result['all_on']['mean'])} in history, "
               f"{_pct(result['all_off']['mean'])} with every factor off")
     out.print()
-    table = _table(f"Attribution ({result['level']}): exact Shapley values, 95% intervals",
-                   ("", "Shapley", "share", "", "remove", "add"))
     scale = max(abs(p["shapley"]["mean"]) for p in result["players"]) or 1.0
+    rows: list[list[Cell]] = []
     for pid in result["ranking"]:
         p = next(x for x in result["players"] if x["id"] == pid)
         share = p.get("share")
-        s = f"{share['mean']:.0%} ({100 * share['low']:.0f}–{100 * share['high']:.0f})" if share else "—"
-        table.add_row(p["label"], _ci(p["shapley"]), s, _bar(p["shapley"]["mean"], scale, 8),
-                      _ci(p["remove_from_history"]), _ci(p["add_to_all_off"]))
-    out.print(table)
+        s = _share(share)
+        rows.append([p["label"], _ci(p["shapley"]), s, Bar(p["shapley"]["mean"], scale, 8),
+                     _ci(p["remove_from_history"]), _ci(p["add_to_all_off"])])
+    _table(f"Attribution ({result['level']}): exact Shapley values, 95% intervals",
+           ("", "Shapley", "share", "", "remove", "add"), rows)
     _say(out, "In percentage points. share: of the advantage over the all-off world (95% interval); "
               "remove: the effect of switching only this off; add: of switching only this on in the all-off world")
     if result.get("coalitions"):
-        t2 = _table("Every coalition of groups", ("arm", "chance"))
-        for c in result["coalitions"]:
-            t2.add_row(c["arm"], f"{c['rate']['mean']:.1%} ± {100 * c['rate']['half']:.1f}")
-        out.print(t2)
+        _table("Every coalition of groups", ("arm", "chance"),
+               [[c["arm"], f"{c['rate']['mean']:.1%} ± {100 * c['rate']['half']:.1f}"] for c in result["coalitions"]],
+               prose=(0,))
     _say(out, f"Shapley values sum exactly to the all-on minus all-off difference in every replicate: "
               f"{'yes' if result['exact'] else 'NO'}")
     out.print()
@@ -482,14 +479,14 @@ def _render_uncertainty(result: dict[str, Any]) -> None:
     _say(out, f"Parameter uncertainty: {result['draws']} draws from the priors, {result['replicates']:,} "
               f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
               f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
-    table = _table("Attribution over parameter draws (median and 90% band)",
-                   ("", "Shapley median (pts)", "90% band", "share median", "main reason in"))
+    rows: list[list[Cell]] = []
     for p in result["players"]:
         sh = p["share"]
-        table.add_row(p["label"], f"{100 * p['shapley']['median']:+.1f}",
-                      f"{100 * p['shapley']['p5']:+.1f} to {100 * p['shapley']['p95']:+.1f}",
-                      f"{sh['median']:.0%}" if sh["median"] is not None else "—", f"{p['main_reason_in']:.0%}")
-    out.print(table)
+        rows.append([p["label"], f"{100 * p['shapley']['median']:+.1f}",
+                     f"{100 * p['shapley']['p5']:+.1f} to {100 * p['shapley']['p95']:+.1f}",
+                     f"{sh['median']:.0%}" if sh["median"] is not None else "—", f"{p['main_reason_in']:.0%}"])
+    _table("Attribution over parameter draws (median and 90% band)",
+           ("", "Shapley median (pts)", "90% band", "share median", "main reason in"), rows)
     if result.get("sensitivity"):
         _say(out, "Most influential parameters on the leading factor's value (rank correlation): " + ", ".join(
             f"{s['parameter']} {s['rank_correlation']:+.2f}" for s in result["sensitivity"][:3]))
@@ -500,8 +497,7 @@ def _render_whatif(result: dict[str, Any]) -> None:
     _header(result)
     _say(out, f"Counterfactual: {result['counterfactual']['label']}")
     out.print()
-    table = _table("Chance to win, paired under common random numbers",
-                   ("", "history", "counterf.", "diff. (pts)", "", "median victory"))
+    rows: list[list[Cell]] = []
     never: list[str] = []
     for row in result["leaders"]:
         d = row["difference"]
@@ -511,16 +507,15 @@ def _render_whatif(result: dict[str, Any]) -> None:
         med = ""
         if row.get("id") is not None:
             med = f"{_short(row.get('median_victory_baseline'))} → {_short(row.get('median_victory_counterfactual'))}"
-        table.add_row(row["name"], _pct(row["baseline"]["mean"]), _pct(row["counterfactual"]["mean"]),
-                      _ci(d), _bar(d["mean"], 0.5, 10), med)
-    out.print(table)
+        rows.append([row["name"], _pct(row["baseline"]["mean"]), _pct(row["counterfactual"]["mean"]),
+                     _ci(d), Bar(d["mean"], 0.5, 10), med])
+    _table("Chance to win, paired under common random numbers",
+           ("", "history", "counterf.", "diff. (pts)", "", "median victory"), rows)
     if never:
         _say(out, f"Never win in either arm: {', '.join(never)}")
     if result["victory_years"]:
-        t2 = _table("Year of victory (share of runs)", ("year", "history", "counterfactual"))
-        for y in result["victory_years"]:
-            t2.add_row(str(y["year"]), _pct(y["baseline"]), _pct(y["counterfactual"]))
-        out.print(t2)
+        _table("Year of victory (share of runs)", ("year", "history", "counterfactual"),
+               [[str(y["year"]), _pct(y["baseline"]), _pct(y["counterfactual"])] for y in result["victory_years"]])
     out.print()
     _say(out, result["verdict"])
 
@@ -530,15 +525,15 @@ def _render_inevitability(result: dict[str, Any]) -> None:
     _say(out, f"Outcome: {result['text']} ({_pct(result['final']['mean'])} of runs); "
               f"{result['futures']} fresh futures from every {result['every']}-month saved state")
     out.print()
-    table = _table("Chance of the outcome given the state at each month",
-                   ("month", "all runs", "where it happened", "", "p10–p90", "where it did not"))
+    rows: list[list[Cell]] = []
     for c in result["curve"]:
         g = c.get("given_outcome")
         o = c.get("given_other")
-        table.add_row(c["date"], _pct(c["probability"]["mean"]), _pct(g["mean"]) if g else "—",
-                      _bar(g["mean"] if g else 0.0, 1.0, 12), f"{g['p10']:.0%}–{g['p90']:.0%}" if g else "—",
-                      _pct(o["mean"]) if o else "—")
-    out.print(table)
+        rows.append([c["date"], _pct(c["probability"]["mean"]), _pct(g["mean"]) if g else "—",
+                     Bar(g["mean"] if g else 0.0, 1.0, 12), f"{g['p10']:.0%}–{g['p90']:.0%}" if g else "—",
+                     _pct(o["mean"]) if o else "—"])
+    _table("Chance of the outcome given the state at each month",
+           ("month", "all runs", "where it happened", "", "p10–p90", "where it did not"), rows)
     out.print()
     _say(out, result["verdict"])
 
@@ -549,8 +544,7 @@ def _render_claims(result: dict[str, Any]) -> None:
     out.print()
     style = {"supported": "green", "contradicted": "red"}
     for c in result["claims"]:
-        out.print(Text.assemble((f"[{c['verdict']}] ", style.get(c["verdict"], "yellow")), (c["text"], "bold")),
-                  soft_wrap=True)
+        out.say((f"[{c['verdict']}] ", style.get(c["verdict"], "yellow")), (c["text"], "bold"))
         _say(out, f"    {c['estimate']}")
     out.print()
     _say(out, result["verdict"])
