@@ -17,7 +17,6 @@ refused.
 from __future__ import annotations
 
 import ast
-import collections
 import contextlib
 import importlib
 import io
@@ -318,35 +317,29 @@ def _normalise(lines: list[str]) -> list[str]:
     return out
 
 
-def _blocks(lines: list[str]) -> list[tuple[bool, list[str]]]:
-    """Consecutive runs of table lines (drawn with box characters) and of other lines."""
-    out: list[tuple[bool, list[str]]] = []
-    for x in lines:
-        table = any(c in BOX for c in x)
-        if out and out[-1][0] == table:
-            out[-1][1].append(x)
-        else:
-            out.append((table, [x]))
-    return out
-
-
-def _content(lines: list[str]) -> collections.Counter[str]:
-    return collections.Counter(w for x in lines for w in re.findall(rf"[^\s{BOX}]+", x))
-
-
-def _same(shown: list[str], printed: list[str]) -> bool:
-    """Text lines exactly; a table by its content (the words and numbers in it), whatever the
-    terminal's width made of its layout."""
-    a, b = _blocks(shown), _blocks(printed)
-    return len(a) == len(b) and all(
-        ta == tb and (_content(xa) == _content(xb) if ta else xa == xb)
-        for (ta, xa), (tb, xb) in zip(a, b, strict=True))
+def _tables_as_content(lines: list[str]) -> list[str]:
+    """Each table (consecutive lines drawn with box characters) as one line of its content, the
+    words and numbers in it, sorted: the terminal's width may change how a table is laid out
+    (column widths, wrapped cells), not what it says."""
+    out: list[str] = []
+    table: list[str] = []
+    for x in [*lines, ""]:
+        if any(c in BOX for c in x):
+            table.append(x)
+            continue
+        if table:
+            words = sorted(w for row in table for w in re.findall(rf"[^\s{BOX}]+", row))
+            out.append("table: " + " ".join(words))
+            table = []
+        out.append(x)
+    return out[:-1]
 
 
 def assert_shown(ex: Example, text: str) -> None:
     """The output shown (a `...` line standing for lines left out) is what was printed."""
     assert ex.output is not None
-    shown, printed = _normalise(ex.output), _normalise(text.splitlines())
+    shown = _tables_as_content(_normalise(ex.output))
+    printed = _tables_as_content(_normalise(text.splitlines()))
     parts: list[list[str]] = [[]]
     for x in shown:
         if x == "...":
@@ -361,7 +354,7 @@ def assert_shown(ex: Example, text: str) -> None:
             starts = [len(printed) - len(part)]
         else:
             starts = list(range(pos, len(printed) - len(part) + 1))
-        at = next((s for s in starts if s >= pos and _same(part, printed[s:s + len(part)])), None)
+        at = next((s for s in starts if s >= pos and part == printed[s:s + len(part)]), None)
         assert at is not None, f"{ex}\nshows:\n" + "\n".join(part) + "\n\nbut prints:\n" + "\n".join(printed)
         pos = at + len(part)
     if parts[-1]:
