@@ -172,23 +172,24 @@ def test_ensemble_out_json_keeps_stdout_clean_and_replaces_files(tmp_path: Path)
 
 
 def test_ensemble_out_leaves_nothing_when_writing_fails(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The disk fills up while the second batch is written: one line, nothing left behind."""
     import pyarrow.parquet as pq
 
-    real = pq.write_table
-    calls: list[str] = []
+    calls: list[int] = []
 
-    def flaky(table: Any, where: Any, *args: Any, **kwargs: Any) -> None:
-        calls.append(str(where))
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        real(table, where, *args, **kwargs)
+    class Flaky(pq.ParquetWriter):  # type: ignore[misc]
+        def write_table(self, table: Any, *args: Any, **kwargs: Any) -> None:
+            calls.append(table.num_rows)
+            if len(calls) == 3:
+                raise OSError(28, "No space left on device")
+            super().write_table(table, *args, **kwargs)
 
-    monkeypatch.setattr(pq, "write_table", flaky)
-    res = cli("ensemble", "--runs", "10", "--out", str(tmp_path / "results"))
+    monkeypatch.setattr(pq, "ParquetWriter", Flaky)
+    res = cli("ensemble", "--runs", "10", "--batch-size", "5", "--out", str(tmp_path / "results"))
     assert res.exit_code == 2
     assert res.stderr.splitlines()[-1].startswith("politburo: --out: ")
     assert "No space left on device" in res.stderr and "Traceback" not in res.stderr
-    assert len(calls) == 2
+    assert len(calls) == 3
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,8 +1,8 @@
-"""Calibration patterns (MODEL.md section 6) and anti-script checks, over 2,000 runs at a fixed seed.
+"""Calibration patterns (docs/model.md §11) and anti-script checks, over 2,000 runs at a fixed seed.
 
 These are Monte Carlo checks of the model, not unit tests: each pattern is asserted at the
-band MODEL.md gives. A pattern the model does not reproduce stays here, marked xfail with the
-reason, rather than being weakened.
+band the scenario's `[[patterns]]` give. A pattern the model does not reproduce stays here,
+marked xfail with the reason, rather than being weakened.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What one run reports (MODEL.md section 7): fates, elimination order, stages, series, votes,
+"""What one run reports (docs/model.md §12): fates, elimination order, stages, series, votes,
 and a chronicle of dated sentences that agrees with the recorded votes."""
 
 from __future__ import annotations

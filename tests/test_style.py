@@ -1,4 +1,4 @@
-"""The code base stays ruff- and mypy-clean (STYLE.md)."""
+"""The code base stays ruff- and mypy-clean (settings in pyproject.toml)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Calibration patterns (MODEL.md section 6), stated as data in the scenario and checked
+"""Calibration patterns (docs/model.md §11), stated as data in the scenario and checked
 against an ensemble."""
 
 from __future__ import annotations

@@ -230,7 +230,7 @@ def build_whatif(where: str, raw: dict[str, Any], world: dict[str, Any], factors
                  sets: dict[str, Any], replicates: int, seed: int) -> Experiment:
     replicates = check_replicates(replicates)
     if not factors_off and not sets:
-        raise ScenarioError("whatif", ["give a counterfactual: --factor NAME=off and/or --change PATH=VALUE"])
+        raise ScenarioError("whatif", ["give a counterfactual: --factor NAME=off and/or --set PATH=VALUE"])
     cf = Arm.make(factors_off, sets)
     check_arm(where, raw, world, cf)
     return Experiment("whatif", where, raw, world, [Arm.make(), cf], seed, replicates)
