@@ -24,7 +24,7 @@ from typer.testing import CliRunner
 
 from politburo import cli_explain, report
 from politburo.cli import app
-from politburo.experiments import plan
+from politburo.experiments import backends, plan
 from politburo.experiments import store as store_module
 
 runner = CliRunner()
@@ -350,3 +350,24 @@ def test_an_os_error_on_a_report_or_chart_is_one_line(
     assert failed == [target]
     assert one_line(res.stderr) == f"politburo: {option}: cannot write {target}: No space left on device"
     assert list(target.parent.iterdir()) == []  # neither the file nor a temporary one
+
+
+# ------------------------------------------------------------------ local workers that keep dying
+
+
+def die_in_worker(task: Any, store_root: str) -> int:
+    """Run in a pool worker instead of a task: the worker ends at once, as the out-of-memory
+    killer would end it."""
+    os._exit(1)
+
+
+def test_local_workers_that_keep_dying_end_in_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(plan, "TASK_RUNS", 100)  # eight tasks
+    monkeypatch.setattr(backends, "run_task", die_in_worker)
+    st = tmp_path / "store"
+    res = cli(*EXPLAIN_60[:-1], "2", "--store", str(st), "--json")
+    assert res.exit_code == 2, (res.stdout, res.stderr, res.exception)
+    assert res.stdout == ""
+    assert one_line(res.stderr) == (f"politburo: --workers: a local worker process died {backends.LOCAL_RETRIES + 1} "
+                                    "times (out of memory?); 0 of 8 tasks are stored, rerun to resume")
+    assert stored(st) == [] and partial(st) == []
