@@ -48,14 +48,19 @@ def _scenario(scenario: Scenario | str) -> Scenario:
 
 
 def wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """95% Wilson score interval for a proportion."""
+    """(low, high): the 95% Wilson score interval for k successes in n trials (Wilson 1927;
+    Agresti & Coull 1998). Its bounds are exactly 0 when k = 0 and exactly 1 when k = n (the
+    formula's subtraction would otherwise leave rounding residue such as 4e-22); (0, 1) when
+    n = 0."""
     if n == 0:
         return (0.0, 1.0)
     p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / den
-    return (max(0.0, centre - half), min(1.0, centre + half))
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    high = 1.0 if k == n else min(1.0, centre + half)
+    return (low, high)
 
 
 def elimination_order(defeated: np.ndarray, winner: int) -> list[int]:
