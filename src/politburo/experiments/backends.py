@@ -188,9 +188,20 @@ class DaskBackend(Backend):
             msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
             raise ScenarioError("--scheduler", [f"cannot reach the Dask scheduler at {scheduler} ({msg})"]) from None
         self.workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        self._quiet()
 
     def describe(self) -> str:
         return f"Dask at {self.scheduler} ({self.workers} workers)"
+
+    def _quiet(self) -> None:
+        """Silence the distributed logs until the client is closed: every failure reaches the
+        user as one line from the caller, and the client, trying to reconnect to a lost
+        scheduler, would log tracebacks of its own."""
+        if not self._log_levels:
+            names = ["distributed", *(n for n in logging.root.manager.loggerDict if n.startswith("distributed."))]
+            self._log_levels = {n: logging.getLogger(n).level for n in names}
+            for name in names:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
     def run(self, tasks: list[Task], store: Store, progress: Callable[[int], None]) -> None:
         from distributed import as_completed
@@ -223,20 +234,17 @@ class DaskBackend(Backend):
                     self.client.cancel(list(futures))
 
     def _lost(self, exc: BaseException | None = None) -> str:
-        # The client goes on trying to reconnect, and logs a traceback when closed meanwhile: the
-        # caller reports the loss, so the client's own log is quiet until it is closed.
-        if not self._log_levels:
-            names = ["distributed", *(n for n in logging.root.manager.loggerDict if n.startswith("distributed."))]
-            self._log_levels = {n: logging.getLogger(n).level for n in names}
-            for name in names:
-                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         why = f" ({_first_line(exc)})" if exc is not None else ""
         return f"lost the connection to the Dask scheduler at {self.scheduler}{why}"
 
     def _failure(self, task: Task, exc: Exception) -> BackendFailure:
         """What a failed Dask future means, naming the task."""
         from distributed import KilledWorker
+        from distributed.comm.core import CommClosedError
 
+        if isinstance(exc, CommClosedError) or self.client.status != "running":
+            # the result could not be fetched: the scheduler (or the way to it) is gone
+            return BackendFailure("--scheduler", self._lost())
         if isinstance(exc, KilledWorker):
             return BackendFailure("--scheduler", f"task {task.id} killed {exc.allowed_failures + 1} Dask "
                                   "workers (out of memory?)")
