@@ -21,7 +21,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from politburo import report
 from politburo.api import EnsembleResult, elimination_order, wilson
-from politburo.experiments.analyses import Game, attribution
+from politburo.experiments.analyses import Game, _spearman, attribution
 from politburo.experiments.stats import Z95, mean_ci, popcount, ratio_ci, rounded, shapley
 
 # ---------------------------------------------------------------- the Wilson interval
@@ -269,6 +269,26 @@ def test_game_of_reads_each_coalition_where_it_belongs() -> None:
     assert g.on.tolist() == [150.0, 151.0] and g.off.tolist() == [0.0, 1.0]
     assert g.minus[0].tolist() == [10.0 * (15 - (1 << i)) for i in range(4)]
     assert g.plus[0].tolist() == [10.0 * (1 << i) for i in range(4)]
+
+
+# ---------------------------------------------------------------- Spearman's rank correlation
+
+
+@pytest.mark.parametrize("case", ["continuous", "ties", "constant"])
+def test_spearman_matches_scipy(case: str) -> None:
+    rng = np.random.default_rng(4)
+    x = rng.uniform(0, 1, 30)
+    if case == "continuous":
+        y = x + rng.normal(0, 0.3, 30)
+    elif case == "ties":
+        y = np.round(x * 3 + rng.normal(0, 0.5, 30))  # a handful of distinct values, many ties
+    else:
+        y = np.zeros(30)  # no variation: SciPy's coefficient is undefined, the report says 0
+        with pytest.warns(sps.ConstantInputWarning):
+            assert np.isnan(sps.spearmanr(x, y).statistic)
+        assert _spearman(x, y) == 0.0
+        return
+    assert _spearman(x, y) == pytest.approx(sps.spearmanr(x, y).statistic, abs=1e-12)
 
 
 # ---------------------------------------------------------------- an ensemble's tables
