@@ -65,6 +65,15 @@ def test_wilson_equals_statsmodels_and_the_quadratics_roots(n: int) -> None:
         assert lo == pytest.approx(max(q[0], 0.0), abs=1e-9) and hi == pytest.approx(min(q[1], 1.0), abs=1e-9)
 
 
+def test_wilson_bounds_stay_inside_zero_and_one() -> None:
+    """At k = 0 and k = n the score interval touches 0 or 1; rounding must not push it outside
+    (a probability below 0 or above 1 would be printed)."""
+    for n in range(1, 3000):
+        lo0, hi0 = wilson(0, n)
+        lon, hin = wilson(n, n)
+        assert 0.0 <= lo0 < 1e-15 and 0.0 < hi0 < 1.0 and 0.0 < lon < 1.0 and 1.0 - 1e-15 < hin <= 1.0, n
+
+
 def test_wilson_at_another_level_uses_its_z() -> None:
     z90 = float(sps.norm.ppf(0.95))
     lo, hi = wilson(30, 120, z90)
@@ -113,10 +122,26 @@ def _delta_method(num: np.ndarray, den: np.ndarray) -> tuple[np.ndarray, np.ndar
 
 
 def test_ratio_ci_point_is_the_ratio_of_the_means() -> None:
-    num = np.array([[1.0], [0.0], [3.0]])
+    num = np.array([[2.0], [0.0], [3.0]])
     den = np.array([1.0, 2.0, 3.0])
     got = ratio_ci(num, den, seed=1)
-    assert got["mean"][0] == pytest.approx(4.0 / 6.0)  # not the mean of the ratios, 4/3 / 3 = 0.444
+    assert got["mean"][0] == pytest.approx(5.0 / 6.0)  # not the mean of the ratios, (2 + 0 + 1) / 3 = 1
+
+
+def test_ratio_ci_percentiles_match_the_exact_bootstrap_distribution() -> None:
+    """With 5 rows every one of the 5**5 equally likely resamples can be enumerated: the exact
+    bootstrap distribution of the ratio. The Monte Carlo 2.5th and 97.5th percentiles must fall
+    between its 1.5th and 3.5th, and 96.5th and 98.5th percentiles (four Monte Carlo standard
+    errors of the quantile level at 4,000 resamples)."""
+    num = np.array([[0.0, 1.0], [1.0, 0.0], [0.0, 2.0], [1.0, 1.0], [3.0, -1.0]])
+    den = np.array([1.0, 1.0, 0.5, 2.0, 1.5])
+    idx = np.array(list(itertools.product(range(5), repeat=5)))
+    exact = num[idx].mean(axis=1) / den[idx].mean(axis=1)[:, None]
+    got = ratio_ci(num, den, seed=12, resamples=4000)
+    for j in range(2):
+        q = np.quantile(exact[:, j], [0.015, 0.035, 0.965, 0.985], method="inverted_cdf")
+        assert q[0] <= got["low"][j] <= q[1], (j, got["low"][j], q)
+        assert q[2] <= got["high"][j] <= q[3], (j, got["high"][j], q)
 
 
 def test_ratio_ci_of_proportional_columns_is_exact() -> None:
