@@ -505,6 +505,23 @@ def test_uncertainty_summary_on_known_draws(tmp_path: Path) -> None:
     assert "depends most on bandwagon (rank correlation +1.00)" in res["verdict"]
 
 
+# ---------------------------------------------------------------- the outcomes experiments measure
+
+
+def test_outcomes_by_hand() -> None:
+    """Five runs of the tutorial (months from January 1950; September 1951 is month 20)."""
+    r = raw(TUTORIAL)
+    rows = {"winner": np.array([0, 0, 1, -1, 0]), "victory": np.array([10, 20, 15, -1, 21]),
+            "defeated_0": np.full(5, -1), "defeated_1": np.array([5, -1, 30, 20, 21])}
+    cases = {("win", "halvas"): [1, 1, 0, 0, 1], ("win_by:1951-09", "halvas"): [1, 1, 0, 0, 0],
+             ("win", "brenn"): [0, 0, 1, 0, 0], ("defeated", "brenn"): [1, 0, 1, 1, 1],
+             ("defeated_by:1951-09", "brenn"): [1, 0, 0, 1, 0], ("no_winner", "brenn"): [0, 0, 0, 1, 0]}
+    for (spec_, target), hit in cases.items():
+        out = parse_outcome(spec_, r, target)
+        assert out.evaluate(rows).tolist() == hit, spec_
+    assert parse_outcome("win_by:1951-09", r, "halvas").month == 20
+
+
 # ---------------------------------------------------------------- calibration patterns
 
 SOVIET = "soviet-1924"
