@@ -651,3 +651,168 @@ def test_a_shrinking_bureau_sheds_unaligned_fillers_first() -> None:
                         np.array([[0, 5, 0, 1]]), np.array([True]), ev)
     # seated: 1 + 6 fillers = 7 for 4 seats: shed 2 unaligned, then 1 of the largest bloc
     assert bureau[0].tolist() == [0, 2, 1, 0]
+
+
+def test_delivery_is_the_documented_formula() -> None:
+    """Section 7.4: strength · (0.5 + 0.5 · loyalty) · (1 + steered / members) − 0.2 · the
+    distance between the members' sentiment and the patron's line, within [0, 0.95]; nothing
+    without a patron or with an expelled one."""
+    rng = np.random.default_rng(4)
+    B, R, L, A = 30, 6, 4, 2
+    patron = rng.integers(-1, L, (B, R))
+    expelled = rng.random((B, L)) < 0.2
+    ideology, sentiment = rng.uniform(-1, 1, (B, L, A)), rng.uniform(-1, 1, (B, R, A))
+    members = rng.uniform(1000, 5000, (B, R))
+    steered = members * rng.uniform(0, 0.5, (B, R))
+    loyalty = rng.uniform(0, 1, (B, R))
+    served = (patron >= 0) & ~expelled[np.arange(B)[:, None], np.maximum(patron, 0)]
+    clipped = [0, 0]
+    for strength in (0.2, 1.0):
+        got = bodies._delivery(patron, expelled, ideology, steered, members, loyalty, sentiment, strength)
+        clipped[0] += int(((got == 0.0) & served).sum())
+        clipped[1] += int((got == 0.95).sum())
+        for r in range(B):
+            for q in range(R):
+                k = patron[r, q]
+                if not served[r, q]:
+                    assert got[r, q] == 0.0
+                    continue
+                d = (strength * (0.5 + 0.5 * loyalty[r, q]) * (1 + steered[r, q] / members[r, q])
+                     - 0.2 * float(np.linalg.norm(sentiment[r, q] - ideology[r, k])))
+                assert got[r, q] == pytest.approx(min(max(d, 0.0), 0.95), abs=1e-12)
+    assert min(clipped) >= 5  # the sample reaches both ends of the range, where the clipping decides
+
+
+def test_delegate_shares_follow_the_three_documented_steps() -> None:
+    """Section 7.4: the patron's bloc takes each region's delivered share; a home-base leader in
+    the game (not expelled, not defeated, not the patron) takes home_base of the rest; of what
+    remains half is unaligned and half goes to the principals in the committee by a softmax of
+    3 · standing − 2 · distance (all of it unaligned if none sits there)."""
+    rng = np.random.default_rng(9)
+    B, R, L, A = 25, 5, 4, 2
+    members = rng.uniform(100, 1000, (B, R))
+    dlv = rng.uniform(0, 0.95, (B, R))
+    patron = rng.integers(-1, L, (B, R))
+    home = np.array([2, -1, 0, 3, -1])
+    expelled, defeated = rng.random((B, L)) < 0.15, np.where(rng.random((B, L)) < 0.2, 5, -1)
+    rows = np.arange(B)[:, None]
+    dlv[(patron < 0) | expelled[rows, np.maximum(patron, 0)]] = 0.0  # as delivery gives it
+    standing = rng.uniform(0, 1.5, (B, L))
+    sentiment, ideology = rng.uniform(-1, 1, (B, R, A)), rng.uniform(-1, 1, (B, L, A))
+    eligible = rng.random((B, L)) < 0.6
+    eligible[0] = False  # a run with nobody in the committee
+    home_base = 0.3
+    got = bodies._delegate_shares(members, dlv, patron, home, expelled, defeated, standing, sentiment, ideology,
+                                  eligible, home_base)
+    for r in range(B):
+        ref = np.zeros(L + 1)
+        for q in range(R):
+            w = members[r, q] / members[r].sum()
+            k, h = patron[r, q], home[q]
+            if k >= 0:
+                ref[k] += w * dlv[r, q]
+            free = 1 - dlv[r, q]
+            if h >= 0 and not expelled[r, h] and defeated[r, h] < 0 and k != h:
+                ref[h] += w * home_base * free
+                free -= home_base * free
+            appeal = {i: math.exp(3 * standing[r, i] - 2 * float(np.linalg.norm(sentiment[r, q] - ideology[r, i])))
+                      for i in range(L) if eligible[r, i]}
+            for i, a in appeal.items():
+                ref[i] += w * free * 0.5 * a / sum(appeal.values())
+            ref[L] += w * free * (0.5 if appeal else 1.0)
+        assert got[r] == pytest.approx(ref, abs=1e-12), r
+        assert got[r].sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------- documents
+
+
+def test_a_release_damages_by_the_rise_in_force_and_a_strong_bloc_shrugs_it_off() -> None:
+    from politburo.engine import documents
+
+    sp = spec("tutorial")
+    st = initial_state(sp, 3)
+    st.month = 20
+    st.doc_force[:, 0] = [0.0, 0.4, 0.8]
+    before = st.prestige.copy()
+    share = outcome.committee_share(sp, st)
+    documents.release(sp, st, 0, np.array([True, True, True]), 0.6)
+    rise = np.array([0.6, 0.2, 0.0])
+    expected = np.clip(before - rise[:, None] * sp.doc_damage[0][None, :] * (1 - share), 0.0, 1.5)
+    assert st.prestige == pytest.approx(expected, abs=1e-12)
+    assert st.doc_force[:, 0].tolist() == [0.6, 0.6, 0.8]  # the larger of the old and the new
+    assert st.doc_public[:, 0].all() and (st.doc_released[:, 0] == 20).all()  # force 0.5 or more
+    st2 = initial_state(sp, 1)
+    documents.release(sp, st2, 0, np.array([True]), 0.25)
+    assert not st2.doc_public[0, 0] and st2.doc_force[0, 0] == 0.25
+
+
+def test_the_committees_vote_on_a_document_decides_its_reading(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the month a document arrives the committee votes on reading it to the congress with
+    the uncommitted lean fixed at 0.3 − severity and each principal's side his own benefit
+    (clipped ten times it); a motion that passes reads it in full (force 1, public), otherwise
+    it is read to the delegations only (force 0.25, not public)."""
+    from politburo.engine import documents
+    from politburo.engine.log import Log
+
+    sp = spec("tutorial")
+    B, d = 4, 0
+    st = initial_state(sp, B)
+    st.month = int(sp.doc_arrival[d])
+    th = np.random.default_rng(1).uniform(0.1, 1.0, (B, sp.L, sp.L))
+    calls = []
+
+    def fake_tally(spec_, st_, rng, sub, body, proposer, target, motion, office, mask, delegates=None,
+                   lean_x=None, needed=0.5, stance_x=None):  # type: ignore[no-untyped-def]
+        calls.append({"sub": sub, "body": body, "proposer": proposer.copy(), "target": target.copy(),
+                      "motion": motion.copy(), "mask": mask.copy(), "lean": lean_x, "stance": stance_x,
+                      "needed": needed})
+        z = np.zeros(B, dtype=np.int64)
+        return z, z, z, (np.array([True, False, True, False]) & mask) if body == 1 else np.zeros(B, dtype=bool)
+
+    monkeypatch.setattr(votes, "tally", fake_tally)
+    b = documents.benefit(sp, st, d, th)
+    documents.arrivals(sp, st, Streams(1, np.arange(B)), Log(), np.ones(B, dtype=bool), th)
+    vote = calls[0]
+    assert vote["sub"] == 1000 + d and vote["body"] == COMMITTEE and vote["needed"] == 0.5
+    assert (vote["motion"] == lg.READ_DOCUMENT).all() and (vote["target"] == int(sp.doc_damage[d].argmax())).all()
+    assert vote["lean"] == pytest.approx(np.full(B, 0.3 - sp.params["severity"]))
+    assert vote["stance"] == pytest.approx(np.clip(10 * b, -1, 1))
+    gain = np.where(st.in_committee & ~st.expelled, b, -np.inf)
+    assert vote["proposer"].tolist() == gain.argmax(axis=1).tolist()
+    assert vote["mask"].tolist() == (gain.max(axis=1) > 0).tolist()
+    passed = np.array([True, False, True, False]) & vote["mask"]
+    assert st.doc_force[:, d].tolist() == [1.0 if p else 0.25 for p in passed]
+    assert st.doc_public[:, d].tolist() == passed.tolist()
+    assert (st.doc_released[:, d] == st.month).all()
+
+
+def test_a_document_is_published_once_with_a_decayed_force() -> None:
+    """Late publication: force (1 − decay)^(months since arrival), halved where the leader it
+    damages most controls the police; the publisher gains 1.5 grounds; a document already
+    public cannot be published again; every document's force then decays by (1 − decay)."""
+    from politburo.engine import documents
+    from politburo.engine.common import controls
+    from politburo.engine.log import Log
+
+    sp = spec("tutorial")
+    B, d = 3, 0
+    st = initial_state(sp, B)
+    st.month = int(sp.doc_arrival[d]) + 5
+    st.doc_public[0, d] = True  # read in full already
+    st.doc_force[0, d] = 0.9
+    decay = sp.params["document_decay"]
+    worst = int(sp.doc_damage[d].argmax())
+    police = controls(sp, st, "police")[:, worst]
+    publishers = np.zeros((B, sp.L), dtype=bool)
+    publishers[:, 1] = True
+    grounds = st.grounds.copy()
+    documents.publish(sp, st, publishers, Log(), np.ones(B, dtype=bool))
+    force = (1 - decay) ** 5 * np.where(police, 0.5, 1.0)
+    assert st.doc_force[0, d] == pytest.approx(0.9 * (1 - decay))  # not published again
+    assert st.doc_force[1:, d] == pytest.approx(force[1:] * (1 - decay))
+    assert st.doc_public[:, d].all() and (st.doc_released[1:, d] == st.month).all()
+    assert st.grounds[:, 1].tolist() == pytest.approx([grounds[0, 1], grounds[1, 1] + 1.5, grounds[2, 1] + 1.5])
+    again = st.doc_force[:, d].copy()
+    documents.publish(sp, st, publishers, Log(), np.ones(B, dtype=bool))
+    assert st.doc_force[:, d] == pytest.approx(again * (1 - decay))  # only the monthly decay
