@@ -816,3 +816,53 @@ def test_a_document_is_published_once_with_a_decayed_force() -> None:
     again = st.doc_force[:, d].copy()
     documents.publish(sp, st, publishers, Log(), np.ones(B, dtype=bool))
     assert st.doc_force[:, d] == pytest.approx(again * (1 - decay))  # only the monthly decay
+
+
+# ---------------------------------------------------------------- a whole meeting
+
+
+def test_a_plenum_puts_removal_from_the_committee_to_a_two_thirds_vote() -> None:
+    """A plenum of the tutorial (month 5) in 300 runs with prestige varied: leader 0 moves to
+    remove leader 1, who holds no office and sits in the committee but not the bureau, from the
+    committee. The meeting asks the vote for the scenario's supermajority, and a motion carried
+    by a simple majority short of it fails."""
+    from unittest import mock
+
+    from politburo.engine.log import Log
+    from politburo.engine.spec import CONGRESS as CONGRESS_FLAG
+    from politburo.engine.spec import PLENUM
+
+    sp = spec("tutorial")
+    t = 5
+    assert sp.meeting[t] & PLENUM and not sp.meeting[t] & CONGRESS_FLAG
+    B = 300
+    st = initial_state(sp, B)
+    st.month = t
+    st.prestige[:] = np.random.default_rng(7).uniform(0.0, 1.5, st.prestige.shape)
+    st.holder[st.holder == 1] = -1
+    st.cache.clear()
+    st.in_bureau[:, 1] = False
+    st.in_committee[:, 1] = True
+    motion_target = np.full((B, sp.L), -1)
+    motion_target[:, 0] = 1
+    calls = []
+    original = votes.tally
+
+    def spy(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append({"body": args[4], "motion": args[7].copy(), "mask": args[9].copy(),
+                      "needed": np.broadcast_to(kwargs.get("needed", 0.5), (B,)).copy()})
+        return original(*args, **kwargs)
+
+    log = Log()
+    with mock.patch.object(votes, "tally", spy):
+        motions.meeting(sp, st, Streams(3, np.arange(B)), log, np.ones(B, dtype=bool), motion_target)
+    assert len(calls) == 1 and calls[0]["body"] == COMMITTEE and calls[0]["mask"].all()
+    assert (calls[0]["motion"] == lg.REMOVE_COMMITTEE).all()
+    assert calls[0]["needed"] == pytest.approx(np.full(B, sp.params["supermajority"]))
+    v = log.vote_columns()
+    y, n, passed = v["yes"], v["no"], v["passed"].astype(bool)
+    assert v["run"].size == B and (v["motion"] == lg.REMOVE_COMMITTEE).all()
+    assert np.array_equal(passed, (y > n) & (y >= sp.params["supermajority"] * (y + n)))
+    short = (y > n) & ~passed
+    assert short.sum() >= 5, f"only {short.sum()} runs where the supermajority decided"
+    assert st.in_committee[v["run"][short], 1].all() and not st.in_committee[v["run"][passed], 1].any()

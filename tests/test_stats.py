@@ -20,7 +20,7 @@ from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
 from politburo import report
-from politburo.api import EnsembleResult, elimination_order, wilson
+from politburo.api import EnsembleResult, elimination_order, stages, wilson
 from politburo.experiments.analyses import Game, _spearman, attribution
 from politburo.experiments.stats import Z95, mean_ci, popcount, ratio_ci, rounded, shapley
 
@@ -379,6 +379,28 @@ def test_elimination_order_and_its_counts() -> None:
     assert dict(got) == dict(by_hand)
     assert got[0] == (" > ".join([names[2], names[1], names[3]]), 3)  # runs 0, 4 and 6
     assert [n for _, n in got] == sorted((n for _, n in got), reverse=True)
+
+
+def test_the_stages_of_a_run() -> None:
+    """Month by month the largest coalition and its target (column j holds the coalition against
+    leader j): against 1 in months 0-1 (members 0 and 2, then 0 and 3: the stage lists all
+    three), no coalition of two in month 2, against 2 in months 3-4, against 3 in month 5."""
+    sp = spec("tutorial")
+    c = np.zeros((6, sp.L), dtype=np.int64)
+    c[0, 1] = 0b0101
+    c[1, 1] = 0b1001
+    c[2, 3] = 0b0001  # one leader alone is no coalition
+    c[3, 2] = 0b1011
+    c[3, 1] = 0b0101  # smaller than the coalition against 2
+    c[4, 2] = 0b0011
+    c[5, 3] = 0b0011
+    names = sp.leader_names
+    got = stages(sp, c, 5)
+    assert got == [
+        {"target": names[1], "members": [names[0], names[2], names[3]], "from": sp.date(0), "to": sp.date(1)},
+        {"target": names[2], "members": [names[0], names[1], names[3]], "from": sp.date(3), "to": sp.date(4)},
+        {"target": names[3], "members": [names[0], names[1]], "from": sp.date(5), "to": sp.date(5)}]
+    assert stages(sp, c, 3)[-1]["to"] == sp.date(3)  # the run ended (was won) in month 3
 
 
 # ---------------------------------------------------------------- what the reports print
