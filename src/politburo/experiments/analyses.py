@@ -401,8 +401,18 @@ def build_uncertainty(where: str, raw: dict[str, Any], world: dict[str, Any], le
                       settings={"level": level, "draws": draws})
 
 
+def _ranks(a: np.ndarray) -> np.ndarray:
+    """Ranks 0..n-1, ties sharing the mean of their ranks (as Spearman's coefficient needs)."""
+    order = np.argsort(a, kind="stable")
+    _, first, counts = np.unique(a[order], return_index=True, return_counts=True)
+    ranks = np.empty(a.shape[0])
+    ranks[order] = np.repeat(first + (counts - 1) / 2.0, counts)
+    return ranks
+
+
 def _spearman(x: np.ndarray, y: np.ndarray) -> float:
-    rx, ry = np.argsort(np.argsort(x)), np.argsort(np.argsort(y))
+    """Spearman's rank correlation; 0 when either has no variation (no correlation to report)."""
+    rx, ry = _ranks(np.asarray(x)), _ranks(np.asarray(y))
     if rx.std() == 0 or ry.std() == 0:
         return 0.0
     return float(np.corrcoef(rx, ry)[0, 1])
