@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import spec
+from conftest import scenario, spec
 from scipy import stats as sps
 from statsmodels.stats.proportion import proportion_confint
 
@@ -322,7 +322,7 @@ def test_spearman_matches_scipy(case: str) -> None:
 def _ensemble(winner: list[int], victory: list[int], defeated: list[list[int]]) -> EnsembleResult:
     sp = spec("tutorial")
     n = len(winner)
-    return EnsembleResult(scenario=None, spec=sp, seed=0, runs=n,  # type: ignore[arg-type]
+    return EnsembleResult(scenario=scenario("tutorial"), spec=sp, seed=0, runs=n,
                           winner=np.array(winner), victory=np.array(victory),
                           defeated=np.array(defeated), sanctions=np.full((n, sp.L, 7), -1),
                           office_lost=np.full((n, sp.O), -1), coalitions=np.zeros((n, 1, sp.L), dtype=np.int64),
