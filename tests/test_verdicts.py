@@ -655,3 +655,29 @@ def test_pattern_defeat_window() -> None:
 def test_pattern_all_factors_off(most: int, passed: bool) -> None:
     off = _ens(10, winner=np.array([Z] * most + [S] * 3 + [-1] * (7 - most)))
     _check(_pattern(kind="all_factors_off", max=0.4), _ens(10), max(most, 3) / 10, passed, off)
+
+
+def test_explain_names_the_player_that_lowers_the_outcome_most(tmp_path: Path) -> None:
+    """Halvas wins in every replicate unless a factor stops him: 'position' (player 0) stops him
+    in 30 of 40 replicates, 'ideology' (player 2) in 10 others. The factors lower his chance
+    from 1 to 0: the main reason is position, the largest contribution in the direction of the
+    change (Shapley -0.75 against -0.25), not the 'largest' value, which would be rivals'
+    errors' 0."""
+    values = np.array([_coalitions(3, lambda s: 0 not in s)] * 30 + [_coalitions(3, lambda s: 2 not in s)] * 10)
+    res = _explain(tmp_path, values)
+    phi = {p["id"]: p["shapley"]["mean"] for p in res["players"]}
+    assert phi == pytest.approx({"position": -0.75, "rivals_errors": 0.0, "ideology": -0.25})
+    assert res["ranking"] == ["position", "ideology", "rivals_errors"]
+    assert "the main reason is position" in res["verdict"] and "shortfall against" in res["verdict"]
+    assert "advantage" not in res["verdict"]
+
+
+def test_inevitability_threshold_is_met_by_a_mean_of_exact_tenths(tmp_path: Path) -> None:
+    """Nine tenths of the futures in each of 9 runs: the mean, summed in floating point, is
+    0.8999..., and the outcome is all but certain (>= 90%) from that month."""
+    hits = [9 * FUTURES // 10] * 5
+    assert FUTURES % 10 == 0
+    res = _inevitability(tmp_path, {"nine_tenths": (hits, True, 9)})
+    assert np.mean(np.full(9, 0.9)) < 0.9  # the rounding the threshold must allow for
+    assert res["all_but_certain"] == _date(0)
+    assert res["runs_with_point_of_no_return"] == 9

@@ -173,7 +173,10 @@ def attribution(g: Game, ids: list[str], labels: list[str], seed: int) -> dict[s
             row["share"] = {"mean": float(share["mean"][i]), "low": float(share["low"][i]),
                             "high": float(share["high"][i])}
         rows.append(row)
-    order = np.argsort(-phi.mean(axis=0), kind="stable")
+    # The main reason is the largest contribution in the direction of the change: when the
+    # factors together lower the outcome's chance, the one that lowers it most.
+    sign = -1.0 if total.mean() < 0 else 1.0
+    order = np.argsort(-sign * phi.mean(axis=0), kind="stable")
     top = int(order[0])
     second = int(order[1]) if n > 1 else None
     return {
@@ -184,7 +187,7 @@ def attribution(g: Game, ids: list[str], labels: list[str], seed: int) -> dict[s
         "exact": bool(np.allclose(phi.sum(axis=1), total, atol=1e-9)),
         "ranking": [ids[int(i)] for i in order],
         "top": ids[top],
-        "top_vs_second": mean_ci(phi[:, top] - phi[:, second]) if second is not None else None,
+        "top_vs_second": mean_ci(sign * (phi[:, top] - phi[:, second])) if second is not None else None,
     }
 
 
@@ -197,8 +200,9 @@ def verdict(att: dict[str, Any], outcome: Outcome) -> str:
     s = top.get("share", {"mean": float("nan"), "low": float("nan"), "high": float("nan")})
     half = (s["high"] - s["low"]) / 2
     who = outcome.target_name if outcome.kind != "no_winner" else "the outcome"
+    gap = "advantage over" if adv["mean"] > 0 else "shortfall against"
     text = (f"By this model the main reason is {top['label']}: it accounts for {s['mean']:.0%} ± {half:.0%} of "
-            f"{who}'s advantage over the all-off world ('{outcome.text}': {att['all_on']['mean']:.0%} "
+            f"{who}'s {gap} the all-off world ('{outcome.text}': {att['all_on']['mean']:.0%} "
             f"with every factor, {att['all_off']['mean']:.0%} with none).")
     tvs = att.get("top_vs_second")
     if tvs is not None and tvs["low"] <= 0:
@@ -332,11 +336,14 @@ def summarise_inevitability(outcome: Outcome, threshold: float = 0.9) -> Callabl
             if (~yes).any():
                 entry["given_other"] = {"mean": float(pk[~yes].mean())}
             curve.append(entry)
-        certain = next((c for c in curve if "given_outcome" in c and c["given_outcome"]["mean"] >= threshold), None)
+        # Shares of futures are fractions k/futures: their means carry rounding (nine tenths averaged
+        # over runs can come out as 0.8999...), so the threshold is met within 1e-9.
+        at_least = threshold - 1e-9
+        certain = next((c for c in curve if "given_outcome" in c and c["given_outcome"]["mean"] >= at_least), None)
         # Each run's point of no return: the first saved month from which the outcome stays >= threshold.
         points = []
         for r in np.flatnonzero(yes):
-            above = p[r] >= threshold
+            above = p[r] >= at_least
             k = len(months)
             while k > 0 and above[k - 1]:
                 k -= 1
@@ -431,7 +438,10 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
         totals = np.array([p[1] for p in per])
         with np.errstate(divide="ignore", invalid="ignore"):
             shares = np.where(np.abs(totals)[:, None] > 1e-9, phis / totals[:, None], np.nan)
-        top = np.argmax(phis, axis=1)
+        # Each draw's main reason: the largest contribution in the direction of that draw's change;
+        # none (-1) where the factors change nothing.
+        signs = np.where(totals < 0, -1.0, 1.0)[:, None]
+        top = np.where(np.abs(totals) > 1e-9, np.argmax(signs * phis, axis=1), -1)
         rows: list[dict[str, Any]] = []
         for i in range(len(ids)):
             q = np.percentile(phis[:, i], [5, 50, 95])
@@ -440,7 +450,8 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
                          "shapley": {"median": float(q[1]), "p5": float(q[0]), "p95": float(q[2])},
                          "share": {"median": sq[1], "p5": sq[0], "p95": sq[2]},
                          "main_reason_in": float((top == i).mean())})
-        lead = int(np.argmax(np.bincount(top, minlength=len(ids))))
+        counted = np.bincount(top[top >= 0], minlength=len(ids))
+        lead = int(np.argmax(counted))
         worlds = draw_worlds(exp.raw, draws, exp.seed)
         sens: list[dict[str, Any]] = []
         for key in sorted(worlds[0]):
@@ -461,6 +472,11 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
                "most_often_main_reason": ids[lead], "sensitivity": sens[:5]}
         lr = rows[lead]
         top_param = sens[0] if sens else None
+        if not counted.any():
+            out["most_often_main_reason"] = None
+            out["verdict"] = (f"Over {draws} parameter draws from their priors, the factors together never change "
+                              f"the chance that {outcome.text}: no main reason.")
+            return out
         out["verdict"] = (
             f"Over {draws} parameter draws from their priors, {lr['label']} is the main reason in "
             f"{lr['main_reason_in']:.0%} of them (median Shapley value {100 * lr['shapley']['median']:+.1f} points, "

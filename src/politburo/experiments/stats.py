@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -49,16 +50,20 @@ def mean_ci(x: np.ndarray) -> dict[str, float]:
 
 def ratio_ci(num: np.ndarray, den: np.ndarray, seed: int, resamples: int = 1000) -> dict[str, np.ndarray]:
     """mean(num) / mean(den) per column of num, with a percentile bootstrap 95% interval over
-    rows (resampled with a generator seeded by `seed`, one resample at a time: memory stays linear)."""
-    point = num.mean(axis=0) / den.mean()
+    rows (resampled with a generator seeded by `seed`, one resample at a time: memory stays linear).
+    A resample whose denominator is 0 has no ratio (nan, left out of the percentiles; with few
+    replicates the interval may be nan: shown as "no interval"), and says nothing on stderr."""
     rng = np.random.default_rng([seed, 0xB007])
     n = num.shape[0]
     boot = np.empty((resamples, num.shape[1]))
-    for b in range(resamples):
-        idx = rng.integers(0, n, size=n)
-        boot[b] = num[idx].mean(axis=0) / den[idx].mean()
-    with np.errstate(all="ignore"):
-        lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        point = num.mean(axis=0) / den.mean()
+        for b in range(resamples):
+            idx = rng.integers(0, n, size=n)
+            boot[b] = num[idx].mean(axis=0) / den[idx].mean()
+        with warnings.catch_warnings():  # "All-NaN slice": no resample had a ratio
+            warnings.simplefilter("ignore", RuntimeWarning)
+            lo, hi = np.nanpercentile(boot, [2.5, 97.5], axis=0)
     return {"mean": point, "low": lo, "high": hi}
 
 
