@@ -153,6 +153,20 @@ def _load(source: str, overrides: list[str] | None = None, factors_off: list[str
         return load_scenario(source, list(overrides or []), list(factors_off or []))
 
 
+def _compiling_note() -> None:
+    """One line on a terminal's stderr when this engine's kernels are not compiled yet (the first
+    run after an install or a change to the engine spends about a minute compiling)."""
+    if not sys.stderr.isatty():
+        return
+    from politburo.engine.jit import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        _say(err, "politburo: compiling the engine's kernels in memory (about a minute)")
+    elif not any(folder.glob("*.nbi")):
+        _say(err, "politburo: compiling the engine's kernels, once for this version (about a minute)")
+
+
 def _print_json(data: Any) -> None:
     """JSON on stdout, with every character as it is where the stream can show it, else escaped
     as \\uXXXX (still valid JSON that decodes to the same values)."""
@@ -367,6 +381,7 @@ def run(
     with _reported():
         seed_value = _seed(seed)
         sc = _load(scenario, set_, _factors_off(factor))
+        _compiling_note()
         res = simulate(sc, seed_value)
     if as_json:
         _print_json(res.to_dict())
@@ -398,6 +413,7 @@ def ensemble_cmd(
         result, target = None, None
         check_ensemble(sc, n_runs, seed_value, batch, None if out_dir is None else Path(out_dir).parent,
                        "; write them to Parquet with --out DIR, which streams them in constant memory")
+        _compiling_note()
         if out_dir is None:
             with _progress(n_runs, "Ensemble") as advance:
                 summary = ensemble(sc, n_runs, seed_value, batch, progress=advance).summary()
@@ -445,6 +461,7 @@ def fidelity_cmd(
         factors_off = _factors_off(factor)
         sc = _load(scenario, set_, factors_off)
         check_ensemble(sc, n_runs, seed_value, 4000, hint="")
+        _compiling_note()
         ensembles = 2 if any(p.kind == "all_factors_off" for p in sc.patterns) else 1
         with _progress(ensembles * n_runs, "Fidelity") as advance:
             results = fidelity(scenario, list(set_ or []), factors_off, n_runs, seed_value, progress=advance)

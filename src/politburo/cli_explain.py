@@ -18,6 +18,7 @@ from politburo.cli import (
     ScenarioOpt,
     SeedOpt,
     SetOpt,
+    _compiling_note,
     _factors_off,
     _positive,
     _print_json,
@@ -108,6 +109,8 @@ def _backend(name: str, scheduler: str | None, workers: str | None) -> Iterator[
 
 def _execute(exp: Experiment, store: Store, backend: Backend,
              summarise: Callable[[Experiment, Store], dict[str, Any]], label: str) -> dict[str, Any]:
+    if runs_done(exp, store) < exp.runs:
+        _compiling_note()
     with experiment_failures(exp, store), _progress(exp.runs, f"{label} {exp.id}",
                                                     runs_done(exp, store)) as advance:
         return an.run(exp, store, backend, summarise, advance)
