@@ -266,6 +266,9 @@ def test_results_lists_and_shows_a_stored_experiment(explained: tuple[Path, str,
     assert by_prefix == text
     plain = cli("results", "show", exp_id, "--store", str(store))
     assert plain.exit_code == 0 and exp_id in plain.stdout
+    # the options may also come before `show`, as `results --help` lists them
+    before = cli("results", "--store", str(store), "--json", "show", exp_id)
+    assert before.exit_code == 0 and before.stdout == text, before.stderr
 
 
 def test_results_show_of_an_unknown_id_fails(explained: tuple[Path, str, dict[str, Any]]) -> None:

@@ -335,7 +335,8 @@ app.add_typer(results_app, name="results")
 @results_app.callback()
 def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOpt = False) -> None:
     """List the experiments in the store (newest last)."""
-    if ctx.invoked_subcommand is not None:
+    if ctx.invoked_subcommand is not None:  # `results --store DIR show ID`: show reads them
+        ctx.obj = {"store": store, "json": as_json}
         return
     exps = Store(store).experiments()
     if as_json:
@@ -361,11 +362,16 @@ def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOp
 
 @results_app.command("show")
 def results_show(
+    ctx: typer.Context,
     exp_id: Annotated[str, typer.Argument(metavar="ID", help="An experiment id (or a unique prefix).")],
     store: StoreOpt = DEFAULT_STORE,
     as_json: JsonOpt = False,
 ) -> None:
     """Print one stored experiment's result."""
+    given = ctx.obj if isinstance(ctx.obj, dict) else {}  # options given before `show`
+    if store == DEFAULT_STORE:
+        store = given.get("store", DEFAULT_STORE)
+    as_json = as_json or bool(given.get("json", False))
     with _reported():
         st = Store(store)
         found = st.resolve(exp_id)
