@@ -26,7 +26,7 @@ from politburo import schema
 from politburo.api import simulate
 from politburo.cli import app
 from politburo.engine.parameters import PARAMETERS
-from politburo.loader import ScenarioError, load_raw, validate
+from politburo.loader import ScenarioError, load_raw, load_scenario, validate
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIO_DIR = REPO / "src" / "politburo" / "scenarios"
@@ -503,3 +503,16 @@ def test_the_guide_states_the_size_limits() -> None:
         "members of a region, recorded membership, recruits of one drive": schema.MAX_MEMBERS,
         "delegates, committee and bureau seats": schema.MAX_SEATS,
         "a shock's `mean` (in absolute value) and `sd`": int(schema.MAX_SHOCK)}
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "on", "1", "0", '"true"'])
+@pytest.mark.parametrize("key", ["leaders.halvas.away", "leaders.brenn.away", "leaders.halvas.bureau",
+                                 "regions.sella.national"])
+def test_a_boolean_is_true_or_false_whether_or_not_the_file_writes_it(key: str, value: str) -> None:
+    """Lax coercion ('yes' -> True) would accept values the guide does not allow, and only for
+    fields the file leaves out; every boolean needs the TOML literal true or false."""
+    with pytest.raises(ScenarioError) as exc:
+        load_scenario("tutorial", [f"{key}={value}"])
+    (problem,) = exc.value.problems
+    assert problem.startswith(f"{key}: needs true or false, not ")
+    assert load_scenario("tutorial", [f"{key}=true"]) is not None

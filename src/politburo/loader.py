@@ -85,6 +85,8 @@ def _message(err: Any, unknown_key: bool = True) -> str:
     if err["type"] == "finite_number" or (err["type"] == "float_type" and isinstance(value, int)
                                           and not isinstance(value, bool)):
         return f"must be a finite number, not {_shown(value)}"
+    if err["type"] == "bool_type":
+        return f"needs true or false, not {_shown(value)}"
     msg = err["msg"].removeprefix("Value error, ")
     return msg.replace("Extra inputs are not permitted", "unknown key") if unknown_key else msg
 

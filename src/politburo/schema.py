@@ -17,7 +17,7 @@ import math
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from politburo.engine.parameters import PARAMETERS
 from politburo.engine.powers import POWERS
@@ -163,9 +163,9 @@ class Leader(Strict):
     network: float = Field(0.0, ge=0.0, le=1.0, description="contacts from inspection/nationality posts")
     prestige: float = Unit
     ideology: dict[str, float]
-    bureau: bool = True
-    committee: bool = True
-    away: bool = Field(False, description="away from the capital when the founder dies")
+    bureau: StrictBool = True
+    committee: StrictBool = True
+    away: StrictBool = Field(False, description="away from the capital when the founder dies")
     source: str
 
     @field_validator("ideology")
@@ -200,7 +200,7 @@ class Region(Strict):
     patron: str | None = None
     loyalty: float = Unit
     home_of: str | None = None
-    national: bool = False
+    national: StrictBool = False
     sentiment: dict[str, SignedFloat]
     source: str
 
