@@ -30,6 +30,7 @@ from typing import Any
 from politburo.experiments.plan import Experiment, Task, engine_version
 from politburo.experiments.store import Store, write_table
 from politburo.loader import ScenarioError
+from politburo.sizes import cores
 
 BACKENDS = ("local", "dask")
 LOCAL_RETRIES = 3  # fresh pools after a local worker dies
@@ -105,18 +106,11 @@ def stop_pool(pool: ProcessPoolExecutor) -> list[int]:
     return [p.pid for p in procs if p.pid is not None]
 
 
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
 class Backend:
     name = "local"
 
     def __init__(self, workers: int | None = None):
-        self.workers = workers or cpu_count()
+        self.workers = workers or cores()
 
     def describe(self) -> str:
         return f"{self.workers} local process{'es' if self.workers != 1 else ''}"
