@@ -371,3 +371,21 @@ def test_local_workers_that_keep_dying_end_in_one_line(tmp_path: Path, monkeypat
     assert one_line(res.stderr) == (f"politburo: --workers: a local worker process died {backends.LOCAL_RETRIES + 1} "
                                     "times (out of memory?); 0 of 8 tasks are stored, rerun to resume")
     assert stored(st) == [] and partial(st) == []
+
+
+def test_a_stop_inside_compiled_code_is_a_stop() -> None:
+    """A signal handled while a compiled kernel called back into Python surfaces as SystemError
+    ("returned a result with an exception set") with the stop as its context: still one line and
+    128 + the signal's number, not a traceback."""
+    import typer
+
+    from politburo import cli_errors
+
+    with pytest.raises(typer.Exit) as exit_info, cli_errors.guarded():
+        try:
+            raise cli_errors.Stopped(signal.SIGTERM)
+        except cli_errors.Stopped:
+            raise SystemError("CPUDispatcher(...) returned a result with an exception set")
+    assert exit_info.value.exit_code == 128 + signal.SIGTERM
+    with pytest.raises(SystemError), cli_errors.guarded():  # any other SystemError is not a stop
+        raise SystemError("something else")

@@ -125,6 +125,27 @@ def guarded() -> Iterator[None]:
     except Stopped as exc:
         _say(f"politburo: stopped by {exc.name}" + (f"; {exc.detail}" if exc.detail else ""))
         raise typer.Exit(128 + exc.signum) from None
+    except Exception as exc:
+        # A signal handled while compiled code was calling back into Python comes out of the
+        # compiled call as SystemError("... returned a result with an exception set"), with the
+        # stop as its context.
+        stop = _stop_behind(exc)
+        if stop is None:
+            raise
+        _say(f"politburo: stopped by {stop.name}" + (f"; {stop.detail}" if stop.detail else ""))
+        raise typer.Exit(128 + stop.signum) from None
+
+
+def _stop_behind(exc: BaseException) -> Stopped | None:
+    """The `Stopped` among an exception's causes and contexts, if any."""
+    seen: set[int] = set()
+    node: BaseException | None = exc
+    while node is not None and id(node) not in seen:
+        if isinstance(node, Stopped):
+            return node
+        seen.add(id(node))
+        node = node.__cause__ or node.__context__
+    return None
 
 
 def reason(exc: OSError) -> str:
