@@ -22,7 +22,8 @@ from politburo.engine import bodies, votes
 from politburo.engine.log import BODIES, MOTIONS, Log
 from politburo.engine.rng import Streams
 from politburo.engine.spec import CONGRESS, PLENUM, Spec
-from politburo.engine.state import State, initial_state
+from politburo.engine.run import initial_state
+from politburo.engine.state import State
 from politburo.engine.step import step
 
 BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY = (BODIES.index(b) for b in

@@ -9,7 +9,7 @@ from politburo.compile import compile_scenario
 from politburo.engine.log import Log
 from politburo.engine.rng import Streams
 from politburo.engine.run import run_batch
-from politburo.engine.state import initial_state
+from politburo.engine.run import initial_state
 from politburo.engine.step import step
 from politburo.loader import load_scenario
 

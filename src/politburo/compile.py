@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from politburo.engine.parameters import make_params
 from politburo.engine.spec import CONFERENCE, CONGRESS, PLENUM, POWER_INDEX, Spec
 from politburo.schema import Scenario
 
@@ -140,5 +141,5 @@ def compile_scenario(sc: Scenario) -> Spec:
         founder_death=founder_death,
         funeral=funeral,
         meeting_names=names,
-        params={k: v.value for k, v in sc.parameters.items()},
+        params=make_params({k: v.value for k, v in sc.parameters.items()}),
     )

@@ -1,4 +1,4 @@
-"""The circular flow of power: the appointing office replaces regional secretaries with
+"""The circular flow of power (docs/model.md §7.3): the appointing office replaces regional secretaries with
 clients, up to a capacity, where it pays; contact networks win secretaries over; clients
 of a fallen patron drift away, in the regions and in the committee."""
 
@@ -7,19 +7,48 @@ from __future__ import annotations
 import numpy as np
 
 from politburo.engine import log as lg
-from politburo.engine.common import put, who_has_row
+from politburo.engine.common import put, weights_row, who_has_row
 from politburo.engine.jit import kernel
-from politburo.engine.rng import draw_uniform, stream_key
+from politburo.engine.log import Log
+from politburo.engine.rng import PURPOSE_ID, Streams, draw_uniform, stream_key
+from politburo.engine.spec import ANY_APPOINT, ANY_CITY, Spec
+from politburo.engine.state import State
+
+PID_APPOINT = PURPOSE_ID["appointments"]
+PID_NETWORK = PURPOSE_ID["network"]
+
+
+def circular_flow(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray) -> None:
+    """Step 4, the circular flow of power (Daniels 1966): secretaries' loyalty decays (fast for a
+    fallen patron, slowly for one who can appoint); secretaries drop an unrewarding patron;
+    whoever holds or controls an office with the `appoint` power replaces up to his capacity of
+    secretaries where it pays; contact networks win secretaries over; committee and bureau
+    clients of a fallen patron defect to the strongest bloc.
+
+    Reads: offices.holder, offices.patron (B, O); records.defeated, leaders.expelled (B, L);
+        regions.members (B, R); facts organisation, network, home, national, powers;
+        params loyalty_decay, appointment_capacity, network_rate, defection.
+    Writes: regions.patron (B, R) leader, regions.loyalty (B, R) in [0.05, 1];
+        bodies.committee, bodies.bureau (B, L + 1) seats; APPOINT events (home bases)."""
+    B, L = st.leaders.target.shape
+    nmax = int(np.floor(spec.params.appointment_capacity * (0.5 + spec.organisation.max()))) + 1
+    ev = np.empty((B * L * nmax, 6), dtype=np.int64)
+    n = _circular_flow(st.month, spec.facts, spec.params, st.offices, st.regions, st.bodies, st.leaders.expelled,
+                       st.records.defeated, rng.ids, running, ev)
+    log.event_block(st.month, ev, n)
 
 
 @kernel
-def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated, expelled, patron, loyalty,
-                   weights, home, organisation, network, national, committee, bureau, w_, reps, seed_key,
-                   pid_appoint, pid_network, running, ev):  # pragma: no cover - compiled
-    """The circular flow, run by run: loyalty decays, secretaries lose an unrewarding patron, the
-    appointing office replaces secretaries, contact networks win them over, clients defect.
-    `weights` (B, R): each region's share of the members (as `membership._membership` leaves it)."""
-    loyalty_decay, capacity, network_rate, defection = w_[0], w_[1], w_[2], w_[3]
+def _circular_flow(t, facts, params, offices, regions, bodies, expelled, defeated, ids, running,
+                   ev):  # pragma: no cover - compiled
+    """`circular_flow`, run by run."""
+    loyalty_decay, capacity = params.loyalty_decay, params.appointment_capacity
+    holder, office_patron = offices.holder, offices.patron
+    patron, loyalty = regions.patron, regions.loyalty
+    home, organisation, network = facts.home, facts.organisation, facts.network
+    appoint_power = facts.powers[:, ANY_APPOINT]
+    city_power = facts.powers[:, ANY_CITY]
+    reps = ids.reps
     B, R = patron.shape
     L = defeated.shape[1]
     appointer = np.zeros(L, dtype=np.bool_)
@@ -29,15 +58,16 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
     guarded = np.zeros(R, dtype=np.bool_)
     home_guarded = np.zeros(R, dtype=np.bool_)
     value = np.empty(R)
+    w = np.empty(R)
     picks = np.empty(int(np.floor(capacity * (0.5 + organisation.max()))) + 1, dtype=np.int64)
     keys_n = np.empty(L, dtype=np.uint64)
     keys_g = np.empty(L, dtype=np.uint64)
     keys_w = np.empty(L, dtype=np.uint64)
     for k in range(L):
-        keys_n[k] = stream_key(seed_key, pid_appoint, t, 2 * k)
-        keys_g[k] = stream_key(seed_key, pid_appoint, t, 2 * k + 1)
-        keys_w[k] = stream_key(seed_key, pid_network, t, k)
-    key_defect = stream_key(seed_key, pid_appoint, t, 999)
+        keys_n[k] = stream_key(ids.seed, PID_APPOINT, t, 2 * k)
+        keys_g[k] = stream_key(ids.seed, PID_APPOINT, t, 2 * k + 1)
+        keys_w[k] = stream_key(ids.seed, PID_NETWORK, t, k)
+    key_defect = stream_key(ids.seed, PID_APPOINT, t, 999)
     n = 0
     for r in range(B):
         who_has_row(holder, r, appoint_power, appointer)
@@ -53,7 +83,7 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
                 loyalty[r, q] = min(max(loyalty[r, q] - decay, 0.05), 1.0)
                 if loyalty[r, q] < 0.15:
                     patron[r, q] = -1
-        w = weights[r]
+        weights_row(regions.members, r, w)
         who_has_row(holder, r, city_power, city)
         for q in range(R):
             h = home[q]
@@ -74,12 +104,12 @@ def _circular_flow(t, holder, office_patron, appoint_power, city_power, defeated
             if not network[k] > 0 or fallen[0, k]:
                 continue
             for q in range(R):
-                prob = network_rate * network[k] * (1.0 + national[q])
+                prob = params.network_rate * network[k] * (1.0 + facts.national[q])
                 if (patron[r, q] != k and not (home_guarded[q] and home[q] != k)
                         and draw_uniform(reps[r], keys_w[k], q) < prob):
                     patron[r, q] = k
                     loyalty[r, q] = 0.5
-        _defect_run(r, committee, bureau, fallen, 0, defection, reps[r], key_defect)
+        _defect_run(r, bodies.committee, bodies.bureau, fallen, 0, params.defection, reps[r], key_defect)
     return n
 
 

@@ -1,5 +1,6 @@
-"""The circular flow's last links: delegates chosen through the regions, the committee they
-elect through the majority's slate, and the bureau the committee fills."""
+"""The circular flow's last links (docs/model.md §7.4): delegates chosen through the regions,
+the committee they elect through the majority's slate, and the bureau the committee fills.
+Also the bodies that vote on motions, by code."""
 
 from __future__ import annotations
 
@@ -11,29 +12,33 @@ from politburo.engine.jit import kernel
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
+# The bodies that decide motions, by code (the `body` column of the vote log).
+BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY = range(4)
+BODIES = ("bureau", "committee", "congress", "conference")
+
 
 def delivery(spec: Spec, st: State) -> np.ndarray:
     """(B, R) share of a region's delegates its secretary delivers to his patron:
     strength · (0.5 + 0.5·loyalty) · (1 + share of steered recruits) − 0.2 · distance between
     the members' sentiment and the patron's line, within [0, 0.95]; nothing for no patron or an
     expelled one."""
-    return _delivery(st.patron, st.expelled, st.ideology, st.steered, st.members, st.loyalty, st.sentiment,
-                     spec.params["appointment_strength"])
+    return _delivery(st.regions, st.leaders.expelled, st.leaders.ideology, spec.params.appointment_strength)
 
 
 @kernel
-def _delivery(patron, expelled, ideology, steered, members, loyalty, sentiment, strength):  # pragma: no cover
-    B, R = patron.shape
+def _delivery(regions, expelled, ideology, strength):  # pragma: no cover
+    B, R = regions.patron.shape
     out = np.zeros((B, R))
     for r in range(B):
-        delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength, out[r])
+        delivery_row(r, regions, expelled, ideology, strength, out[r])
     return out
 
 
 @kernel
-def delivery_row(r, patron, expelled, ideology, steered, members, loyalty, sentiment, strength,
-                 out):  # pragma: no cover - compiled
+def delivery_row(r, regions, expelled, ideology, strength, out):  # pragma: no cover - compiled
     """delivery(spec, st)[r] into `out`."""
+    patron, steered, members, loyalty, sentiment = (regions.patron, regions.steered, regions.members,
+                                                    regions.loyalty, regions.sentiment)
     R = patron.shape[1]
     A = ideology.shape[2]
     for q in range(R):
@@ -55,14 +60,16 @@ def delegate_shares(spec: Spec, st: State) -> np.ndarray:
     In each region the secretary delivers his share to his patron; a home-base leader still in
     the game takes `home_base` of the rest; of what remains, half follow the principals by
     prestige and ideological fit (a softmax) and half stay uncommitted."""
-    return _delegate_shares(st.members, delivery(spec, st), st.patron, spec.home_of, st.expelled, st.defeated,
-                            st.prestige + 0.5 * st.heir, st.sentiment, st.ideology,
-                            st.in_committee & ~st.expelled, spec.params["home_base"])
+    lead, reg = st.leaders, st.regions
+    return _delegate_shares(reg, delivery(spec, st), spec.facts.home, lead.expelled, st.records.defeated,
+                            lead.prestige + 0.5 * lead.heir, lead.ideology, lead.in_committee & ~lead.expelled,
+                            spec.params.home_base)
 
 
 @kernel
-def _delegate_shares(members, dlv, patron, home, expelled, defeated, standing, sentiment, ideology, eligible,
+def _delegate_shares(regions, dlv, home, expelled, defeated, standing, ideology, eligible,
                      home_base):  # pragma: no cover - compiled
+    members, patron, sentiment = regions.members, regions.patron, regions.sentiment
     B, R = members.shape
     L = standing.shape[1]
     A = ideology.shape[2]
@@ -107,31 +114,41 @@ def _delegate_shares(members, dlv, patron, home, expelled, defeated, standing, s
 def majority_group(st: State, shares: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The leader whose coalition holds most delegates, and (B, L) membership of that coalition."""
     L = shares.shape[1] - 1
-    group = shares[:, :L] + np.einsum("bij,bj->bi", st.allied.astype(float), shares[:, :L])
-    group = np.where(st.expelled, -1.0, group)
+    allied = st.leaders.allied
+    group = shares[:, :L] + np.einsum("bij,bj->bi", allied.astype(float), shares[:, :L])
+    group = np.where(st.leaders.expelled, -1.0, group)
     lead = group.argmax(axis=1)
     rows = np.arange(st.B)
-    member = st.allied[rows, lead, :].copy()
+    member = allied[rows, lead, :].copy()
     member[rows, lead] = True
     return lead, member
 
 
 def elect_committee(spec: Spec, st: State, size: int, log: lg.Log | None, running: np.ndarray) -> None:
-    """Congress elects the committee: seats follow delegate blocs, the majority's slate over-weighted."""
+    """A congress elects the Central Committee (docs/model.md §7.4): seats follow delegate
+    blocs, the majority group's slate over-weighted by `slate_bonus`; the election reveals who
+    controls which votes (every observer's insight grows by twice `insight_reveal`).
+
+    Reads: regions, leaders (prestige, heir, ideology, in_committee, expelled, allied),
+        records.defeated; params slate_bonus, home_base, appointment_strength, insight_reveal.
+    Writes: bodies.committee (B, L + 1) seats; leaders.insight (B, L, L) unless `log` is None
+        (the starting committee); a CONGRESS_ELECTS event."""
     p = spec.params
     L = spec.L
+    lead = st.leaders
     shares = delegate_shares(spec, st)
     _, member = majority_group(st, shares)
     w = shares.copy()
-    w[:, :L] *= 1.0 + p["slate_bonus"] * member
-    principals = (st.in_committee & ~st.expelled).sum(axis=1)
-    st.committee = largest_remainder(w, np.maximum(size - principals, 0))
+    w[:, :L] *= 1.0 + p.slate_bonus * member
+    principals = (lead.in_committee & ~lead.expelled).sum(axis=1)
+    committee = st.bodies.committee
+    committee[...] = largest_remainder(w, np.maximum(size - principals, 0))
     if log is not None:
-        largest = st.committee[:, :L].argmax(axis=1)
-        bloc = st.committee[np.arange(st.B), largest] + st.in_committee[np.arange(st.B), largest]
+        largest = committee[:, :L].argmax(axis=1)
+        bloc = committee[np.arange(st.B), largest] + lead.in_committee[np.arange(st.B), largest]
         log.event(st.month, lg.CONGRESS_ELECTS, running, largest, bloc, size)
-        reveal = p["insight_reveal"] * 2.0
-        st.insight += reveal * (1.0 - st.insight)
+        reveal = p.insight_reveal * 2.0
+        lead.insight[...] += reveal * (1.0 - lead.insight)
 
 
 def congress_delegates(spec: Spec, st: State, n: float) -> np.ndarray:
@@ -141,19 +158,27 @@ def congress_delegates(spec: Spec, st: State, n: float) -> np.ndarray:
 
 
 def fill_bureau(spec: Spec, st: State, size: int, log: lg.Log | None, running: np.ndarray) -> None:
-    """The committee fills bureau vacancies: first a principal who is a candidate, then clients
-    of the largest committee bloc; a smaller bureau sheds clients first."""
+    """The Central Committee fills Politburo vacancies (docs/model.md §7.4): first up to three
+    principals who sit in the committee and are neither removed, expelled nor submitted (by
+    prestige plus heir legitimacy), then clients of the largest committee bloc; a smaller
+    Politburo sheds clients first, unaligned ones before the largest bloc's.
+
+    Reads: leaders (removed, in_committee, expelled, submitted, prestige, heir); bodies.committee;
+        whether the founder is alive (his seat).
+    Writes: leaders.in_bureau (B, L) bool, bodies.bureau (B, L + 1) seats; BUREAU_SEAT events."""
     ev = np.empty((3 * st.B, 6), dtype=np.int64)
-    n = _fill_bureau(size, int(st.founder_alive), st.in_bureau, st.bureau, st.removed, st.in_committee, st.expelled,
-                     st.submitted, st.prestige, st.heir, st.committee, running, ev)
+    n = _fill_bureau(size, int(st.founder_alive), st.leaders, st.bodies, running, ev)
     if log is not None:
         log.event_block(st.month, ev, n)
 
 
 @kernel
-def _fill_bureau(size, founder, in_bureau, bureau, removed, in_committee, expelled, submitted, prestige, heir,
-                 committee, running, ev):  # pragma: no cover - compiled
+def _fill_bureau(size, founder, leaders, bodies, running, ev):  # pragma: no cover - compiled
     """fill_bureau run by run (up to three principals seated, each round one event group)."""
+    in_bureau, removed, in_committee, expelled, submitted, prestige, heir = (
+        leaders.in_bureau, leaders.removed, leaders.in_committee, leaders.expelled, leaders.submitted,
+        leaders.prestige, leaders.heir)
+    bureau, committee = bodies.bureau, bodies.committee
     B, L = in_bureau.shape
     n = 0
     for r in range(B):
@@ -202,5 +227,6 @@ def _fill_bureau(size, founder, in_bureau, bureau, removed, in_committee, expell
 
 
 def seed_bodies(spec: Spec, st: State) -> None:
+    """The starting Central Committee and Politburo (docs/model.md §4)."""
     elect_committee(spec, st, int(spec.committee_size[0]), None, st.running)
     fill_bureau(spec, st, int(spec.bureau_size[0]), None, st.running)

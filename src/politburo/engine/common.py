@@ -1,4 +1,4 @@
-"""Small shared computations over the state."""
+"""Small shared computations over the state, and the compiled helpers the mechanisms share."""
 
 from __future__ import annotations
 
@@ -9,47 +9,24 @@ from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
-def _onehot(st: State, who: np.ndarray, L: int) -> np.ndarray:
-    """(B, O, L) bool: office o is held (or patronised) by leader l."""
-    return who[:, :, None] == np.arange(L)[None, None, :]
-
-
-def _cached(st: State, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Office-derived arrays are recomputed only after offices change (motions clear the cache)."""
+def cached(st: State, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """Office-derived arrays are recomputed only after offices change (`offices.set_holder`
+    clears the cache)."""
     if key not in st.cache:
         st.cache[key] = make()
     return st.cache[key]
 
 
-_VISIBLE_WEIGHT: dict[tuple, np.ndarray] = {}
-
-
-def visible_weight(spec: Spec) -> np.ndarray:
-    """(O,) each office's weight in visible power (computed once per distinct office table)."""
-    from politburo.engine.spec import VISIBLE
-
-    powers = spec.powers
-    key = (powers.dtype.str, powers.shape, powers.tobytes())
-    w = _VISIBLE_WEIGHT.get(key)
-    if w is None:
-        if len(_VISIBLE_WEIGHT) > 1000:
-            _VISIBLE_WEIGHT.clear()
-        w = (powers * VISIBLE[None, :]).sum(axis=1)
-        w.flags.writeable = False
-        _VISIBLE_WEIGHT[key] = w
-    return w
-
-
 def holds(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds in person an office with this power."""
-    return _cached(st, ("holds", power), lambda: _who_has(st.holder, spec.power(power), spec.L))
+    return cached(st, ("holds", power), lambda: _who_has(st.offices.holder, spec.power(power), spec.L))
 
 
 def controls(spec: Spec, st: State, power: str) -> np.ndarray:
     """(B, L) bool: the leader holds the power in person or through a client."""
     def make() -> np.ndarray:
-        return holds(spec, st, power) | _who_has(st.office_patron, spec.power(power), spec.L)
-    return _cached(st, ("controls", power), make)
+        return holds(spec, st, power) | _who_has(st.offices.patron, spec.power(power), spec.L)
+    return cached(st, ("controls", power), make)
 
 
 @kernel
@@ -63,20 +40,17 @@ def _who_has(who, offices, L):  # pragma: no cover - compiled
     return out
 
 
-def offices_held(spec: Spec, st: State) -> np.ndarray:
-    """(B, L) number of offices held in person."""
-    return _cached(st, ("held",), lambda: _onehot(st, st.holder, spec.L).sum(axis=1))
-
-
 def party_line(st: State) -> np.ndarray:
-    """(B, A) members' average sentiment, weighted by membership."""
+    """(B, A) members' average sentiment, weighted by membership (`world.line`, recomputed
+    once a month)."""
     if st.line_month == st.month:
-        return st.line
-    w = st.members / st.members.sum(axis=1, keepdims=True)
-    st.line = np.stack([(st.sentiment[:, :, a] * w).sum(axis=1) for a in range(st.sentiment.shape[2])], axis=1)
+        return st.world.line
+    reg = st.regions
+    w = reg.members / reg.members.sum(axis=1, keepdims=True)
+    st.world.line[...] = np.stack([(reg.sentiment[:, :, a] * w).sum(axis=1)
+                                   for a in range(reg.sentiment.shape[2])], axis=1)
     st.line_month = st.month
-    return st.line
-
+    return st.world.line
 
 
 def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""Documents: when one reaches the leaders they decide its handling (read it to the congress
+"""Documents (docs/model.md §7.12): when one reaches the leaders they decide its handling (read it to the congress
 or keep it to the delegations); later publication is weaker, can be suppressed by the
 police, and a losing side that publishes looks desperate."""
 
@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from politburo.engine import bodies, motions, votes
 from politburo.engine import log as lg
-from politburo.engine import votes
+from politburo.engine.bodies import COMMITTEE, CONGRESS_BODY
 from politburo.engine.common import controls
 from politburo.engine.jit import kernel
+from politburo.engine.ladder import READ_DOCUMENT, REMOVE_OFFICE
+from politburo.engine.log import Log
+from politburo.engine.outcome import committee_share
 from politburo.engine.rng import Streams
 from politburo.engine.spec import CONGRESS, Spec
 from politburo.engine.state import State
@@ -20,7 +24,7 @@ def benefit(spec: Spec, st: State, d: int, th: np.ndarray) -> np.ndarray:
     perceives as threatening (weighted by threat relative to the greatest), less damage to
     himself and half the damage to his allies. A leader who underrates a rival sees little
     point in damaging him."""
-    return _benefit(th, st.allied, spec.doc_damage[d])
+    return _benefit(th, st.leaders.allied, spec.doc_damage[d])
 
 
 @kernel
@@ -29,12 +33,12 @@ def _benefit(th, allied, dmg):  # pragma: no cover - compiled
     out = np.empty((B, L))
     for r in range(B):
         for i in range(L):
-            out[r, i] = _benefit_one(th, allied, dmg, r, i)
+            out[r, i] = benefit_one(th, allied, dmg, r, i)
     return out
 
 
 @kernel
-def _benefit_one(th, allied, dmg, r, i):  # pragma: no cover - compiled
+def benefit_one(th, allied, dmg, r, i):  # pragma: no cover - compiled
     """benefit(...)[r, i]."""
     L = th.shape[1]
     top = 1e-9
@@ -56,41 +60,53 @@ def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray |
     """Publish document d in the runs of `mask` with the given force. The damage to each leader
     is his share of the document's judgement times its force, less for a leader who already
     commands a large bloc in the committee (a strong man shrugs it off). News is news once:
-    only the rise in force over what was already known does damage."""
-    from politburo.engine.outcome import committee_share
+    only the rise in force over what was already known does damage.
 
+    Reads: bodies.committee, leaders.in_committee (committee shares); facts.doc_damage.
+    Writes: documents released, force, public (B, D); leaders.prestige (B, L) in [0, 1.5]."""
+    doc = st.documents
+    prestige = st.leaders.prestige
     f = np.where(mask, force, 0.0)
-    rise = np.maximum(f - st.doc_force[:, d], 0.0)
-    st.doc_public[:, d] |= mask & (np.broadcast_to(force, mask.shape) >= 0.5)
-    st.doc_released[:, d] = np.where(mask, st.month, st.doc_released[:, d])
-    st.doc_force[:, d] = np.maximum(st.doc_force[:, d], f)
-    st.prestige -= rise[:, None] * spec.doc_damage[d][None, :] * (1.0 - committee_share(spec, st))
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+    rise = np.maximum(f - doc.force[:, d], 0.0)
+    doc.public[:, d] |= mask & (np.broadcast_to(force, mask.shape) >= 0.5)
+    doc.released[:, d] = np.where(mask, st.month, doc.released[:, d])
+    doc.force[:, d] = np.maximum(doc.force[:, d], f)
+    prestige -= rise[:, None] * spec.doc_damage[d][None, :] * (1.0 - committee_share(spec, st))
+    np.clip(prestige, 0.0, 1.5, out=prestige)
 
 
-def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray, th: np.ndarray) -> None:
-    """A document reaching the committee: forced release, or the committee's decision."""
+def arrivals(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray, th: np.ndarray) -> None:
+    """Step 15, every month: a forced release scheduled for the month happens; a document
+    reaching the leaders this month is put to the Central Committee by the principal who gains
+    most from it: read in full (to the congress, if one sits: then the removals it asks for are
+    voted, `congress_removals`), or kept to the delegations (a quarter of its force).
+
+    Reads: `th` (B, L, L) threat (each leader's benefit, `benefit`); facts doc_damage,
+        doc_removal; leaders in_committee, expelled; params severity; what a vote reads.
+    Writes: documents (`release`), leaders.prestige; what a passed removal changes
+        (`motions.apply`); leaders.insight; a vote record, PUBLISH / SUPPRESS events."""
     t = st.month
+    lead = st.leaders
     for d in range(len(spec.document_names)):
         if spec.doc_forced[d] == t:
-            read = ~st.doc_public[:, d]  # already public: nothing left to reveal
+            read = ~st.documents.public[:, d]  # already public: nothing left to reveal
             release(spec, st, d, read, 1.0)
             log.event(t, lg.PUBLISH, read & running, -1, d, 100 if spec.meeting[t] & CONGRESS else 101)
             congress_removals(spec, st, rng, log, running, d, read, th)
         if spec.doc_arrival[d] != t:
             continue
-        pending = st.doc_released[:, d] < 0
+        pending = st.documents.released[:, d] < 0
         b = benefit(spec, st, d, th)
-        gain = np.where(st.in_committee & ~st.expelled, b, -np.inf)
+        gain = np.where(lead.in_committee & ~lead.expelled, b, -np.inf)
         proposer = gain.argmax(axis=1)
         moved = pending & (gain.max(axis=1) > 0)
         target = np.full(st.B, int(spec.doc_damage[d].argmax()))
-        motion = np.full(st.B, lg.READ_DOCUMENT)
-        x = np.full(st.B, 0.3 - spec.params["severity"])
+        motion = np.full(st.B, READ_DOCUMENT)
+        x = np.full(st.B, 0.3 - spec.params.severity)
         side = np.clip(10.0 * b, -1.0, 1.0)  # each principal's side follows his own benefit
-        y, n, a, passed = votes.tally(spec, st, rng, 1000 + d, 1, proposer, target, motion,
+        y, n, a, passed = votes.tally(spec, st, rng, 1000 + d, COMMITTEE, proposer, target, motion,
                                       np.full(st.B, -1), moved, lean_x=x, stance_x=side)
-        log.vote(t, moved & running, 1, motion, proposer, target, y, n, a, passed)
+        log.vote(t, moved & running, COMMITTEE, motion, proposer, target, y, n, a, passed)
         release(spec, st, d, passed, 1.0)
         log.event(t, lg.PUBLISH, passed & running, proposer, d, 100)
         congress_removals(spec, st, rng, log, running, d, passed, th)
@@ -99,13 +115,11 @@ def arrivals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarr
         log.event(t, lg.SUPPRESS, kept & running, proposer, d, np.where(moved, 1, 0))
 
 
-def congress_removals(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray, d: int,
+def congress_removals(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray, d: int,
                       read: np.ndarray, th: np.ndarray) -> None:
     """A document read in full to a congress puts the removals it asks for to the delegates.
     Each principal's side follows his benefit from the removal; the leader who gains most moves
     it and, for the top office, takes the post."""
-    from politburo.engine import bodies, motions
-
     t = st.month
     if not spec.meeting[t] & CONGRESS or not read.any():
         return
@@ -114,28 +128,38 @@ def congress_removals(spec: Spec, st: State, rng: Streams, log: lg.Log, running:
     p = spec.params
     for j in np.flatnonzero(spec.doc_removal[d] >= 0):
         o = int(spec.doc_removal[d, j])
-        due = read & (st.holder[:, o] == j) & running
+        due = read & (st.offices.holder[:, o] == j) & running
         if not due.any():
             continue
-        gain = np.where(~st.expelled & (np.arange(spec.L) != j)[None, :], b, -np.inf)
+        gain = np.where(~st.leaders.expelled & (np.arange(spec.L) != j)[None, :], b, -np.inf)
         proposer = gain.argmax(axis=1)
         target = np.full(st.B, j)
-        motion = np.full(st.B, lg.REMOVE_OFFICE)
+        motion = np.full(st.B, REMOVE_OFFICE)
         office = np.full(st.B, o)
         side = np.clip(10.0 * b, -1.0, 1.0)
         side[:, j] = -1.0
-        x = votes.lean(spec, st, proposer, target, motion, office) + p["removal_push"] * st.doc_force[:, d]
-        y, n, a, passed = votes.tally(spec, st, rng, 2000 + d, 2, proposer, target, motion, office, due,
-                                      delegates=delegates, lean_x=x, stance_x=side)
-        log.vote(t, due, 2, motion, proposer, target, y, n, a, passed, office)
+        x = votes.lean(spec, st, proposer, target, motion, office) + p.removal_push * st.documents.force[:, d]
+        y, n, a, passed = votes.tally(spec, st, rng, 2000 + d, CONGRESS_BODY, proposer, target, motion, office,
+                                      due, delegates=delegates, lean_x=x, stance_x=side)
+        log.vote(t, due, CONGRESS_BODY, motion, proposer, target, y, n, a, passed, office)
         motions.apply(spec, st, passed, motion, proposer, target, office)
         votes.reveal(spec, st, due)
 
 
-def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running: np.ndarray) -> None:
-    """Late publication by a leader who has read the document."""
+def publish(spec: Spec, st: State, publishers: np.ndarray, log: Log, running: np.ndarray) -> None:
+    """Step 14, late publication: a leader in `publishers` (B, L) bool publishes a document that
+    has reached the leaders and is not yet public. Its force has decayed since it arrived, is
+    halved when its main target controls the police, and the publisher looks desperate when
+    his side holds under 35% of the committee; publishing what the committee kept back gives
+    him grounds (+1.5). Then every document's force decays.
+
+    Reads: bodies.committee, leaders.allied; who controls the `police` power; facts doc_damage;
+        params document_decay, desperation.
+    Writes: documents (`release`), documents.force (B, D) decayed; leaders prestige, grounds;
+        PUBLISH events."""
     p = spec.params
     L = spec.L
+    lead, doc = st.leaders, st.documents
     n_docs = len(spec.document_names) if publishers.any() else 0
     if n_docs:
         rows = np.arange(st.B)
@@ -144,20 +168,22 @@ def publish(spec: Spec, st: State, publishers: np.ndarray, log: lg.Log, running:
         arrived = 0 <= spec.doc_arrival[d] <= st.month
         if not arrived:
             continue
-        who = publishers & ~st.doc_public[:, d:d + 1]
+        who = publishers & ~doc.public[:, d:d + 1]
         any_ = who.any(axis=1)
         if not any_.any():
             continue
         i = who.argmax(axis=1)
-        force = (1.0 - p["document_decay"]) ** (st.month - spec.doc_arrival[d])
+        force = (1.0 - p.document_decay) ** (st.month - spec.doc_arrival[d])
         worst = int(spec.doc_damage[d].argmax())
         force = np.where(police[:, worst], 0.5 * force, force)
-        share = (st.committee[rows, i] + np.einsum("bk,bk->b", st.allied[rows, i, :].astype(float), st.committee[:, :L])) / spec.committee_size[st.month]
+        committee = st.bodies.committee
+        share = (committee[rows, i] + np.einsum("bk,bk->b", lead.allied[rows, i, :].astype(float),
+                                                committee[:, :L])) / spec.committee_size[st.month]
         losing = share < 0.35
-        st.prestige[rows[any_ & losing], i[any_ & losing]] -= p["desperation"]
+        lead.prestige[rows[any_ & losing], i[any_ & losing]] -= p.desperation
         # Publishing what the committee kept back defies party discipline: grounds against him.
-        st.grounds[rows[any_], i[any_]] += 1.5
+        lead.grounds[rows[any_], i[any_]] += 1.5
         release(spec, st, d, any_, force)
-        st.doc_public[:, d] |= any_
+        doc.public[:, d] |= any_
         log.event(st.month, lg.PUBLISH, any_ & running, i, d, np.rint(force * 100).astype(np.int64))
-    st.doc_force *= 1.0 - p["document_decay"]
+    doc.force[...] *= 1.0 - p.document_decay

@@ -11,11 +11,7 @@ from politburo.engine.jit import kernel
 # Event kinds (a0..a2 meanings in brackets).
 (FOUNDER_DEATH, FUNERAL, COALITION, POLEMIC, FACTION, RECANT, READMIT, PUBLISH, SUPPRESS,
  APPOINT, SHIFT, CONGRESS_ELECTS, BUREAU_SEAT, VICTORY, RELAPSE, ECONOMY) = range(16)
-
-# Motion kinds: the sanction ladder, plus a reprimand and a document's handling.
-REPRIMAND, REMOVE_OFFICE, REMOVE_BUREAU, REMOVE_COMMITTEE, EXPEL, EXILE, READ_DOCUMENT = range(7)
-MOTIONS = ("reprimand", "remove_office", "remove_bureau", "remove_committee", "expel", "exile", "read_document")
-BODIES = ("bureau", "committee", "congress", "conference")
+# Motion codes are in `engine.ladder`, body codes in `engine.bodies`.
 
 
 @dataclass

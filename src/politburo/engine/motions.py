@@ -1,16 +1,20 @@
-"""Meetings: the motions leaders bring, the body that decides each, and the sanction ladder
-(office, bureau, committee, party, exile) with recantation and readmission."""
+"""Meetings and motions (docs/model.md §6, §7.10–7.11): the motions leaders bring, the body that
+decides each, carrying out the sanction ladder (office, bureau, committee, party, exile), and
+recantation, readmission and relapse."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from politburo.engine import bodies, votes
+from politburo.engine import bodies, offices, votes
 from politburo.engine import log as lg
+from politburo.engine.bodies import BUREAU, COMMITTEE, CONFERENCE_BODY, CONGRESS_BODY
 from politburo.engine.common import put
 from politburo.engine.jit import kernel
+from politburo.engine.ladder import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE, REPRIMAND, next_rung
+from politburo.engine.log import Log
 from politburo.engine.rng import Streams, draw_uniform
-from politburo.engine.spec import CONFERENCE, CONGRESS, PLENUM, Spec
+from politburo.engine.spec import ANY_TOP, CONFERENCE, CONGRESS, PLENUM, Spec
 from politburo.engine.state import (
     EXILED,
     EXPELLED,
@@ -22,88 +26,93 @@ from politburo.engine.state import (
     State,
 )
 
-BUREAU, COMMITTEE, CONGRESS_BODY, CONFERENCE_BODY = range(4)
-
 
 def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer: np.ndarray,
           target: np.ndarray, office: np.ndarray) -> None:
-    """Carry out passed motions."""
+    """Carry out the motions passed in the runs of `mask` (B,) bool: `motion`, `proposer`,
+    `target` and `office` are (B,) codes and indices (docs/model.md §6).
+
+    Reads: facts.powers (the top office passes to the proposer in person).
+    Writes: offices (holder, patron, lost) through `offices.transfer`; leaders prestige,
+        in_bureau, removed, in_committee, expelled, faction, exiled, last_sanction;
+        bodies.committee (a vacated seat goes to the unaligned); records.sanctions."""
     if not mask.any():
         return
-    st.cache.clear()
-    _apply(mask, motion, proposer, target, office, spec.power("top_party_office"), st.prestige, st.office_lost,
-           st.holder, st.office_patron, st.in_bureau, st.removed, st.in_committee, st.committee, st.expelled,
-           st.faction, st.exiled, st.last_sanction, st.sanctions, st.month)
+    st.cache.clear()  # office-derived arrays
+    _apply(mask, votes.Motion(proposer, target, motion, office), spec.facts, st.leaders, st.offices,
+           st.bodies.committee, st.records.sanctions, st.month)
 
 
 @kernel
-def _sanction(last_sanction, sanctions, r, who, kind, month):  # pragma: no cover - compiled
+def _sanction(leaders, sanctions, r, who, kind, month):  # pragma: no cover - compiled
     if kind < RECANTED:
-        last_sanction[r, who] = month
+        leaders.last_sanction[r, who] = month
     if sanctions[r, who, kind] < 0:
         sanctions[r, who, kind] = month
 
 
 @kernel
-def _apply(mask, motion, proposer, target, office, top_power, prestige, office_lost, holder, office_patron,
-           in_bureau, removed, in_committee, committee, expelled, faction, exiled, last_sanction, sanctions,
-           month):  # pragma: no cover - compiled
-    L = prestige.shape[1]
+def _apply(mask, mo, facts, leaders, offs, committee, sanctions, month):  # pragma: no cover - compiled
+    L = leaders.prestige.shape[1]
     for r in range(mask.shape[0]):
         if not mask[r]:
             continue
-        m, j, pr, o = motion[r], target[r], proposer[r], office[r]
-        if m == lg.REPRIMAND:
-            prestige[r, j] -= 0.06
-        elif m == lg.REMOVE_OFFICE:
+        m, j, pr, o = mo.motion[r], mo.target[r], mo.proposer[r], mo.office[r]
+        if m == REPRIMAND:
+            leaders.prestige[r, j] -= 0.06
+        elif m == REMOVE_OFFICE:
             if o >= 0:
                 # The top office passes to the proposer in person; any other to a client of his.
-                if office_lost[r, o] < 0:
-                    office_lost[r, o] = month
-                holder[r, o] = pr if top_power[o] else -1
-                office_patron[r, o] = -1 if top_power[o] else pr
-                _sanction(last_sanction, sanctions, r, j, LOST_OFFICE, month)
-        elif m == lg.REMOVE_BUREAU:
-            in_bureau[r, j] = False
-            removed[r, j] = True
-            _sanction(last_sanction, sanctions, r, j, LEFT_BUREAU, month)
-        elif m == lg.REMOVE_COMMITTEE:
-            in_committee[r, j] = False
+                top = facts.powers[o, ANY_TOP]
+                offices.transfer(offs, r, o, pr if top else -1, -1 if top else pr, month)
+                _sanction(leaders, sanctions, r, j, LOST_OFFICE, month)
+        elif m == REMOVE_BUREAU:
+            leaders.in_bureau[r, j] = False
+            leaders.removed[r, j] = True
+            _sanction(leaders, sanctions, r, j, LEFT_BUREAU, month)
+        elif m == REMOVE_COMMITTEE:
+            leaders.in_committee[r, j] = False
             committee[r, L] += 1  # the seat goes to an uncommitted member
-            _sanction(last_sanction, sanctions, r, j, LEFT_COMMITTEE, month)
-        elif m == lg.EXPEL:
-            for k in range(holder.shape[1]):
-                if holder[r, k] == j:
-                    if office_lost[r, k] < 0:
-                        office_lost[r, k] = month
-                    holder[r, k] = -1
-                    office_patron[r, k] = pr
-                    _sanction(last_sanction, sanctions, r, j, LOST_OFFICE, month)
-            was_b = in_bureau[r, j]
-            in_bureau[r, j] = False
-            removed[r, j] = True
+            _sanction(leaders, sanctions, r, j, LEFT_COMMITTEE, month)
+        elif m == EXPEL:
+            for k in range(offs.holder.shape[1]):
+                if offs.holder[r, k] == j:
+                    offices.transfer(offs, r, k, -1, pr, month)
+                    _sanction(leaders, sanctions, r, j, LOST_OFFICE, month)
+            was_b = leaders.in_bureau[r, j]
+            leaders.in_bureau[r, j] = False
+            leaders.removed[r, j] = True
             if was_b:
-                _sanction(last_sanction, sanctions, r, j, LEFT_BUREAU, month)
-            if in_committee[r, j]:
-                in_committee[r, j] = False
+                _sanction(leaders, sanctions, r, j, LEFT_BUREAU, month)
+            if leaders.in_committee[r, j]:
+                leaders.in_committee[r, j] = False
                 committee[r, L] += 1
-                _sanction(last_sanction, sanctions, r, j, LEFT_COMMITTEE, month)
-            expelled[r, j] = True
-            faction[r, j] = False
-            _sanction(last_sanction, sanctions, r, j, EXPELLED, month)
-        elif m == lg.EXILE:
-            exiled[r, j] = True
-            _sanction(last_sanction, sanctions, r, j, EXILED, month)
+                _sanction(leaders, sanctions, r, j, LEFT_COMMITTEE, month)
+            leaders.expelled[r, j] = True
+            leaders.faction[r, j] = False
+            _sanction(leaders, sanctions, r, j, EXPELLED, month)
+        elif m == EXILE:
+            leaders.exiled[r, j] = True
+            _sanction(leaders, sanctions, r, j, EXILED, month)
 
 
-def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarray,
+def meeting(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray,
             motion_target: np.ndarray) -> None:
-    """A scheduled plenum, conference or congress: motions, then elections."""
-    from politburo.engine.policy import next_rung
+    """Step 16, a scheduled plenum, conference or congress: each leader who chose a motion, in
+    order of decreasing ambition, brings the next rung of the ladder against his target
+    (`motion_target` (B, L), -1 none) to the body that decides it; then a congress elects the
+    Central Committee and a congress or plenum fills the Politburo.
 
+    Reads: the meeting's kind and delegates; the ladder (`ladder.next_rung`); leaders
+        last_sanction, expelled, in_committee; params ladder_pause, supermajority,
+        failed_motion_cost; everything a vote reads (`votes.tally`).
+    Writes: what passed motions change (`apply`); leaders.prestige (a failed motion costs its
+        proposer), leaders.insight (`votes.reveal`); bodies (`bodies.elect_committee`,
+        `bodies.fill_bureau`); a vote record per motion."""
     t = st.month
     kind = int(spec.meeting[t])
     p = spec.params
+    lead = st.leaders
     delegates = bodies.congress_delegates(spec, st, spec.delegates[t]) if kind & CONGRESS else None
     conf = (bodies.congress_delegates(spec, st, spec.conference_delegates[t])
             if kind & CONFERENCE and not kind & (PLENUM | CONGRESS) else None)
@@ -112,9 +121,8 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
     for i in order:
         n_want = np.zeros(4, dtype=np.int64)
         j, motion, off, want, body, needed = _motion_setup(
-            motion_target[:, i], running, st.expelled[:, i], rung, office, st.month, st.last_sanction,
-            p["ladder_pause"], st.in_committee, bool(kind & CONGRESS), bool(kind & PLENUM), p["supermajority"],
-            n_want)
+            i, motion_target[:, i], running, lead, rung, office, st.month, bool(kind & CONGRESS), bool(kind & PLENUM),
+            p, n_want)
         if not n_want.any():
             continue
         proposer = np.full(st.B, i)
@@ -130,21 +138,23 @@ def meeting(spec: Spec, st: State, rng: Streams, log: lg.Log, running: np.ndarra
             if passed.any():
                 rung, office = next_rung(spec, st)
             failed = m & ~passed
-            st.prestige[failed, i] -= p["failed_motion_cost"]
+            lead.prestige[failed, i] -= p.failed_motion_cost
             votes.reveal(spec, st, m)
     if kind & CONGRESS:
         bodies.elect_committee(spec, st, int(spec.committee_size[t]), log, running)
     if kind & (CONGRESS | PLENUM):
         bodies.fill_bureau(spec, st, int(spec.bureau_size[t]), log, running)
-    np.clip(st.prestige, 0.0, 1.5, out=st.prestige)
+    np.clip(lead.prestige, 0.0, 1.5, out=lead.prestige)
 
 
 @kernel
-def _motion_setup(target_col, running, expelled_col, rung, office, month, last_sanction, pause, in_committee,
-                  congress, plenum, supermajority, n_want):  # pragma: no cover - compiled
-    """One leader's motions at a meeting, run by run: the target (0 for none), motion, office,
+def _motion_setup(i, target_col, running, leaders, rung, office, month, congress, plenum, params,
+                  n_want):  # pragma: no cover - compiled
+    """Leader i's motions at a meeting, run by run: the target (0 for none), motion, office,
     whether he brings it, the body that decides it and the majority needed; `n_want` counts
     the motions per body."""
+    expelled, last_sanction, in_committee = leaders.expelled, leaders.last_sanction, leaders.in_committee
+    pause, supermajority = params.ladder_pause, params.supermajority
     B = target_col.shape[0]
     j = np.zeros(B, dtype=np.int64)
     motion = np.empty(B, dtype=np.int64)
@@ -154,28 +164,28 @@ def _motion_setup(target_col, running, expelled_col, rung, office, month, last_s
     needed = np.empty(B)
     any_ = False
     for r in range(B):
-        if target_col[r] >= 0 and running[r] and not expelled_col[r]:
+        if target_col[r] >= 0 and running[r] and not expelled[r, i]:
             any_ = True
             break
     if not any_:
         return j, motion, off, want, body, needed
     for r in range(B):
-        w = target_col[r] >= 0 and running[r] and not expelled_col[r]
+        w = target_col[r] >= 0 and running[r] and not expelled[r, i]
         jr = max(target_col[r], 0)
         m = rung[r, jr]
         off[r] = office[r, jr]
         w = w and m >= 0 and month - last_sanction[r, jr] >= pause
         if congress:
-            b = CONGRESS_BODY if lg.REMOVE_COMMITTEE <= m <= lg.EXPEL else COMMITTEE
+            b = CONGRESS_BODY if REMOVE_COMMITTEE <= m <= EXPEL else COMMITTEE
         elif plenum:
             b = COMMITTEE
         else:
             b = CONFERENCE_BODY
             if w:
-                m = lg.REPRIMAND
-        if m == lg.EXILE:
+                m = REPRIMAND
+        if m == EXILE:
             b = BUREAU
-        super_ = (m == lg.REMOVE_COMMITTEE or m == lg.EXPEL) and in_committee[r, jr] and b == COMMITTEE
+        super_ = (m == REMOVE_COMMITTEE or m == EXPEL) and in_committee[r, jr] and b == COMMITTEE
         j[r] = jr
         motion[r] = m
         want[r] = w
@@ -186,9 +196,22 @@ def _motion_setup(target_col, running, expelled_col, rung, office, month, last_s
     return j, motion, off, want, body, needed
 
 
+def recant(st: State, who: np.ndarray, log: Log, running: np.ndarray) -> None:
+    """Step 13: leaders in `who` (B, L) bool, who chose to submit, recant: they leave their
+    faction, their target and their alliances, and lose 0.1 prestige.
+
+    Reads: nothing else.
+    Writes: leaders submitted, faction, target, allied, prestige (B, L) in [0, 1.5];
+        records.sanctions[..., RECANTED]; RECANT events."""
+    ev = np.empty((st.B * who.shape[1], 6), dtype=np.int64)
+    n = _recant(who, running, st.leaders, st.records.sanctions, st.month, ev)
+    log.event_block(st.month, ev, n)
+
+
 @kernel
-def _recant(who, running, submitted, faction, target, allied, prestige, sanctions, month,
-            ev):  # pragma: no cover - compiled
+def _recant(who, running, leaders, sanctions, month, ev):  # pragma: no cover - compiled
+    submitted, faction, target, allied, prestige = (leaders.submitted, leaders.faction, leaders.target,
+                                                    leaders.allied, leaders.prestige)
     B, L = who.shape
     n = 0
     for r in range(B):
@@ -210,16 +233,32 @@ def _recant(who, running, submitted, faction, target, allied, prestige, sanction
     return n
 
 
+def readmit_and_relapse(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray) -> None:
+    """Step 17, in runs still being fought: a recanted, expelled leader is readmitted with
+    monthly chance `readmission`; a leader who submitted returns to opposition with monthly
+    chance `relapse` × ambition.
+
+    Reads: leaders expelled, submitted; facts.ambition; params readmission, relapse.
+    Writes: leaders expelled, exiled, submitted (B, L) bool; records.sanctions[..., READMITTED];
+        READMIT and RELAPSE events."""
+    t = st.month
+    ev = np.empty((2 * st.B * spec.L, 6), dtype=np.int64)
+    keys = (rng.reps, rng.key("readmission", t), rng.key("relapse", t))
+    n = _readmit_and_relapse(running, st.leaders, st.records.sanctions, spec.facts, spec.params, keys, t, ev)
+    log.event_block(t, ev, n)
+
+
 @kernel
-def _readmit_and_relapse(running, expelled, exiled, submitted, sanctions, ambition, readmission, relapse, reps,
-                         key_back, key_relapse, month, ev):  # pragma: no cover - compiled
+def _readmit_and_relapse(running, leaders, sanctions, facts, params, keys, month, ev):  # pragma: no cover
+    reps, key_back, key_relapse = keys
+    expelled, exiled, submitted = leaders.expelled, leaders.exiled, leaders.submitted
     B, L = expelled.shape
     n = 0
     for r in range(B):
         if not running[r]:
             continue
         for i in range(L):
-            if expelled[r, i] and submitted[r, i] and draw_uniform(reps[r], key_back, i) < readmission:
+            if expelled[r, i] and submitted[r, i] and draw_uniform(reps[r], key_back, i) < params.readmission:
                 expelled[r, i] = False
                 exiled[r, i] = False
                 if sanctions[r, i, READMITTED] < 0:
@@ -227,7 +266,7 @@ def _readmit_and_relapse(running, expelled, exiled, submitted, sanctions, ambiti
                 n = put(ev, n, 2 * i, r, lg.READMIT, i, -1, -1)
         for i in range(L):
             if (submitted[r, i] and not expelled[r, i]
-                    and draw_uniform(reps[r], key_relapse, i) < relapse * ambition[i]):
+                    and draw_uniform(reps[r], key_relapse, i) < params.relapse * facts.ambition[i]):
                 submitted[r, i] = False
                 n = put(ev, n, 2 * i + 1, r, lg.RELAPSE, i, -1, -1)
     return n

@@ -1,4 +1,4 @@
-"""Outcome: a leader has won when he holds the top office, his bloc holds a majority of the
+"""Outcome (docs/model.md §7.13): a leader has won when he holds the top office, his bloc holds a majority of the
 committee, and every other principal is out of the bureau or has submitted."""
 
 from __future__ import annotations
@@ -6,16 +6,25 @@ from __future__ import annotations
 import numpy as np
 
 from politburo.engine import log as lg
-from politburo.engine.common import put, pw_sum
+from politburo.engine.common import holds, put, pw_sum
 from politburo.engine.jit import kernel
+from politburo.engine.log import Log
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
+def record_defeats(st: State) -> None:
+    """Step 18: a principal is defeated (once, dated) when he has lost every office he held at
+    the start, been voted out of the Politburo or been expelled.
+
+    Reads: leaders had_office, removed, expelled; offices.holder.
+    Writes: records.defeated (B, L) month."""
+    _defeats(st.records.defeated, st.leaders, st.offices.holder, st.month)
+
+
 @kernel
-def _defeats(defeated, had_office, holder, removed, expelled, month):  # pragma: no cover - compiled
-    """A principal is defeated when he has lost all his offices, been voted out of the bureau or
-    been expelled."""
+def _defeats(defeated, leaders, holder, month):  # pragma: no cover - compiled
+    had_office, removed, expelled = leaders.had_office, leaders.removed, leaders.expelled
     B, L = defeated.shape
     for r in range(B):
         for i in range(L):
@@ -30,16 +39,31 @@ def _defeats(defeated, had_office, holder, removed, expelled, month):  # pragma:
 
 def committee_share(spec: Spec, st: State) -> np.ndarray:
     """(B, L) share of the committee in each leader's bloc (his clients and himself)."""
-    size = st.committee.sum(axis=1) + st.in_committee.sum(axis=1)
-    return (st.committee[:, :spec.L] + st.in_committee) / np.maximum(size, 1)[:, None]
+    committee, in_committee = st.bodies.committee, st.leaders.in_committee
+    size = committee.sum(axis=1) + in_committee.sum(axis=1)
+    return (committee[:, :spec.L] + in_committee) / np.maximum(size, 1)[:, None]
+
+
+def check_victory(spec: Spec, st: State, log: Log) -> None:
+    """Step 19: a run is won by the leader who holds the top office in person, whose bloc holds
+    over half the Central Committee, and against whom every other principal in the Politburo
+    has submitted or been expelled; the run then stops being fought (`running`).
+
+    Reads: who holds `top_party_office`; bodies.committee, leaders in_committee, in_bureau,
+        submitted, expelled.
+    Writes: records.winner, records.victory (B,), state.running (B,) bool; a VICTORY event."""
+    ev = np.empty((st.B, 6), dtype=np.int64)
+    n = _check_victory(holds(spec, st, "top_party_office"), st.bodies.committee, st.leaders, st.running,
+                       st.records, st.month, ev)
+    log.event_block(st.month, ev, n)
 
 
 @kernel
-def _check_victory(top, committee, in_committee, in_bureau, submitted, expelled, running, winner, victory, month,
-                   ev):  # pragma: no cover - compiled
+def _check_victory(top, committee, leaders, running, records, month, ev):  # pragma: no cover - compiled
     """_victory and _settle in one pass; the victories as event rows."""
-    won, w = _victory(top, _share(committee, in_committee), in_bureau, submitted, expelled, running)
-    _settle(won, w, winner, victory, running, month)
+    won, w = _victory(top, _share(committee, leaders.in_committee), leaders.in_bureau, leaders.submitted,
+                      leaders.expelled, running)
+    _settle(won, w, records.winner, records.victory, running, month)
     n = 0
     for r in range(won.shape[0]):
         if won[r]:
@@ -106,3 +130,25 @@ def _victory(top, share, in_bureau, submitted, expelled, running):  # pragma: no
                 winner[r] = i
                 break
     return won, winner
+
+
+def record_series(spec: Spec, st: State, series: dict, perceived: np.ndarray, actual: np.ndarray) -> None:
+    """Step 20 (when `simulate` asks for them): append this month's monthly series to `series`
+    (name: list of arrays): prestige, heir, committee_share, actual_power, perceived_power
+    (others' mean perception of each, excluding himself), apparatus (share of regional
+    secretaries who are each leader's clients), target, economy, members (total)."""
+    L = spec.L
+    lead = st.leaders
+    row = {
+        "prestige": lead.prestige.copy(),
+        "heir": lead.heir.copy(),
+        "committee_share": committee_share(spec, st),
+        "actual_power": actual,
+        "perceived_power": np.nanmean(np.where(np.eye(L, dtype=bool)[None], np.nan, perceived), axis=1),
+        "apparatus": np.stack([(st.regions.patron == k).mean(axis=1) for k in range(L)], axis=1),
+        "target": lead.target.copy(),
+        "economy": st.world.economy.copy(),
+        "members": st.regions.members.sum(axis=1),
+    }
+    for k, v in row.items():
+        series.setdefault(k, []).append(v)

@@ -1,4 +1,10 @@
-"""Calibrated parameters the engine reads. Values and priors live in the scenario."""
+"""Calibrated parameters the engine reads. Values and priors live in the scenario.
+
+`PARAMETERS` is the table (name: meaning); `Params` is the typed record generated from it,
+one float per parameter, read by name (`params.alliance_loyalty`) in NumPy and compiled code
+alike."""
+
+from typing import NamedTuple
 
 PARAMETERS: dict[str, str] = {
     # circular flow and membership
@@ -62,3 +68,16 @@ PARAMETERS: dict[str, str] = {
     "relapse": "monthly chance a leader who submitted returns to opposition",
     "faction_drive": "utility of organising a faction when in a losing coalition",
 }
+
+
+# The record type, field for field the table above (a NamedTuple of floats: numba passes it to
+# compiled code as one argument and caches kernels that take it).
+Params = NamedTuple("Params", [(name, float) for name in PARAMETERS])  # type: ignore[misc]
+Params.__doc__ = "The calibrated parameters of a scenario, one float per entry of `PARAMETERS`."
+
+
+def make_params(values: dict[str, float]) -> Params:
+    """The `Params` record of a scenario's parameter values (every entry of `PARAMETERS`).
+
+    Raises KeyError naming the first parameter missing from `values`."""
+    return Params(*(float(values[name]) for name in PARAMETERS))

@@ -1,73 +1,51 @@
-"""Leaders' policy: each chooses one action a month by utility with noise, within the powers
-of his offices. A human player or another policy can replace this one (a function from the
-state to actions)."""
+"""The leaders' built-in policy (docs/model.md §7.7): each chooses one action a month by utility
+with noise (a multinomial logit), within the powers of his offices, and in a meeting month the
+rival he would bring a motion against. `engine.players` lets another policy (a script, a
+human) play any leader instead."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
-from politburo.engine import log as lg
-from politburo.engine.common import _cached, controls, dist_row, holds, party_line, visible_weight
-from politburo.engine.documents import _benefit_one
+from politburo.engine.common import controls, dist_row, holds, party_line
+from politburo.engine.documents import benefit_one
 from politburo.engine.jit import kernel
-from politburo.engine.log import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE
+from politburo.engine.ladder import EXPEL, REMOVE_COMMITTEE, REMOVE_OFFICE, RUNG, next_rung
 from politburo.engine.rng import Streams, draw_uniform
-from politburo.engine.spec import Spec
+from politburo.engine.spec import ANY_TOP, Spec
 from politburo.engine.state import State
-from politburo.engine.votes import ALLY_COMMITMENT, RUNG, charging, ideology_lean_scalar
+from politburo.engine.votes import ALLY_COMMITMENT, charging, ideology_lean_scalar
 
 LIE_LOW, POLEMIC, FACTION, SHIFT, RECANT, PUBLISH, MOTION = range(7)
 ACTIONS = ("lie_low", "polemic", "faction", "shift", "recant", "publish", "motion")
+N_ACTIONS = len(ACTIONS)
 
 
-def next_rung(spec: Spec, st: State) -> tuple[np.ndarray, np.ndarray]:
-    """(B, L) next motion of the sanction ladder against each leader (-1 none: exiled or
-    submitted after expulsion), and the most visible office he holds (-1 none)."""
-    weight = _cached(st, ("rung_weight",), lambda: visible_weight(spec) + 0.01)
-    return _next_rung(st.holder, weight, st.in_bureau, st.in_committee, st.expelled, st.exiled, st.submitted)
+class Held(NamedTuple):
+    """The powers a leader's choice depends on, (B, L) bool each."""
+
+    press: np.ndarray  # holds the press in person
+    top: np.ndarray  # holds the top office in person
+    appoint: np.ndarray  # controls appointments, in person or through a client
 
 
-@kernel
-def _next_rung(holder, weight, in_bureau, in_committee, expelled, exiled, submitted):  # pragma: no cover
-    B, L = in_bureau.shape
-    rung = np.full((B, L), -1, dtype=np.int64)
-    best = np.full((B, L), -1, dtype=np.int64)
-    bestw = np.empty(L)
-    for r in range(B):
-        bestw[:] = -1.0
-        for o in range(holder.shape[1]):
-            h = holder[r, o]
-            if h >= 0 and weight[o] > bestw[h]:
-                bestw[h] = weight[o]
-                best[r, h] = o
-        for i in range(L):
-            if best[r, i] >= 0:
-                rung[r, i] = REMOVE_OFFICE
-            elif in_bureau[r, i]:
-                rung[r, i] = REMOVE_BUREAU
-            elif in_committee[r, i]:
-                rung[r, i] = REMOVE_COMMITTEE
-            elif not expelled[r, i]:
-                rung[r, i] = EXPEL
-            elif not exiled[r, i] and not submitted[r, i]:
-                rung[r, i] = EXILE
-    return rung, best
+class View(NamedTuple):
+    """The committee and the rivals as the leaders see them when weighing a motion (B, L) each."""
+
+    member: np.ndarray  # bool, a principal seated in the committee (not expelled)
+    standing: np.ndarray  # prestige + 0.5 heir legitimacy
+    fit: np.ndarray  # distance from the party's line
+    charging: np.ndarray  # bool, can bring a disciplinary charge at full weight
+    army: np.ndarray  # float 0/1, commands the army
 
 
-def _estimate_inputs(spec: Spec, st: State) -> tuple:
-    """The arguments of `_estimate` after (cand, rung, office): the state as the leaders see it."""
-    p = spec.params
-    size = float(spec.committee_size[min(st.month, spec.months - 1)])
-    standing = st.prestige + 0.5 * st.heir
-    fit = _fit(st.ideology, party_line(st))
-    top = spec.power("top_party_office")
-    return (st.allied, st.target, st.submitted, st.committee, st.insight,
-            st.in_committee & ~st.expelled, standing, fit, st.grounds,
-            st.faction, charging(spec, st), holds(spec, st, "army").astype(np.float64),
-            st.doc_force, spec.doc_removal, top, size,
-            np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
-                      p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"],
-                      p["removal_push"], p["bandwagon"], p["bloc_discipline"], p["supermajority"]]))
+def _view(spec: Spec, st: State) -> View:
+    lead = st.leaders
+    return View(lead.in_committee & ~lead.expelled, lead.prestige + 0.5 * lead.heir,
+                _fit(lead.ideology, party_line(st)), charging(spec, st),
+                holds(spec, st, "army").astype(np.float64))
 
 
 @kernel
@@ -82,18 +60,20 @@ def _fit(ideology, line):  # pragma: no cover - compiled
 
 
 @kernel
-def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, since, pause, ban, ambition, threshold,
-                   e_allied, e_target, submitted, committee, insight, member, standing, fit, e_grounds, e_faction,
-                   charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
+def _motion_choice(U, free, th, rung, office, since, leaders, committee, view, doc_force, facts, params,
+                   size):  # pragma: no cover - compiled
     """Each leader's best motion at a meeting: the candidate (his coalition's target, or the
     most threatening rival attacking him who has given grounds), returned, and its utility,
     into U (-inf none, and no candidate then)."""
+    target, grounds, faction, allied = leaders.target, leaders.grounds, leaders.faction, leaders.allied
+    pause, ban, ambition, threshold = (params.ladder_pause, params.faction_ban > 0, facts.ambition,
+                                       params.motion_threshold)
     B, L = target.shape
     open_ = np.zeros((B, L), dtype=np.bool_)
     for r in range(B):
         for j in range(L):
             o = rung[r, j] >= 0 and not since[r, j] < pause
-            if rung[r, j] == lg.EXPEL and not (faction[r, j] and ban):
+            if rung[r, j] == EXPEL and not (faction[r, j] and ban):
                 o = False
             open_[r, j] = o
     rel = np.empty((B, L, L))
@@ -135,8 +115,7 @@ def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, 
     best_u = np.full((B, L), -np.inf)
     for k in range(2):
         cand = own_cand if k == 0 else h_cand
-        pe = _estimate(cand, rung, office, e_allied, e_target, submitted, committee, insight, member, standing,
-                       fit, e_grounds, e_faction, charging, army, doc_force, doc_removal, top, size, w)
+        pe = _estimate(cand, rung, office, leaders, committee, view, doc_force, facts, params, size)
         for r in range(B):
             for i in range(L):
                 c = cand[r, i]
@@ -157,10 +136,16 @@ def _motion_choice(U, free, th, target, grounds, faction, allied, rung, office, 
 
 
 @kernel
-def _estimate(cand, rung, office, allied, target, submitted, committee, insight, member, standing, fit,
-              grounds, faction, charging, army, doc_force, doc_removal, top, size, w):  # pragma: no cover - compiled
+def _estimate(cand, rung, office, leaders, committee, view, doc_force, facts, params,
+              size):  # pragma: no cover - compiled
     """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
-    perceives the committee (clients of a patron he underrates look uncommitted to him)."""
+    perceives the committee (clients of a patron he underrates look uncommitted to him): the
+    vote model of `votes.tally` without noise."""
+    allied, target, submitted, insight = leaders.allied, leaders.target, leaders.submitted, leaders.insight
+    grounds, faction = leaders.grounds, leaders.faction
+    member, standing, fit, charging, army = view.member, view.standing, view.fit, view.charging, view.army
+    doc_removal = facts.doc_removal
+    charge = params.faction_ban * params.factionalism_charge
     B, L = cand.shape
     out = np.zeros((B, L))
     s = np.zeros(L)
@@ -173,19 +158,19 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
                 continue
             rj = rung[r, j]
             oj = office[r, j]
-            lean = w[0] * (standing[r, i] - standing[r, j])
-            lean += ideology_lean_scalar(w[1], fit[r, i], fit[r, j])
-            lean -= w[2] * RUNG[max(rj, 0)]
-            if oj >= 0 and rj == REMOVE_OFFICE and top[oj]:
-                lean -= 2.0 * w[2]
-            lean += w[3] * (min(grounds[r, j], 2.0) - 1.0)
+            lean = params.prestige_weight * (standing[r, i] - standing[r, j])
+            lean += ideology_lean_scalar(params.ideology_weight, fit[r, i], fit[r, j])
+            lean -= params.severity * RUNG[max(rj, 0)]
+            if oj >= 0 and rj == REMOVE_OFFICE and facts.powers[oj, ANY_TOP]:
+                lean -= 2.0 * params.severity
+            lean += params.grounds_weight * (min(grounds[r, j], 2.0) - 1.0)
             if faction[r, j]:
-                lean += w[4] if charging[r, i] else 0.5 * w[4]
-            lean += 0.5 * w[5] * army[r, j]
+                lean += charge if charging[r, i] else 0.5 * charge
+            lean += 0.5 * params.bonaparte_fear * army[r, j]
             if rj == REMOVE_OFFICE:
                 for d in range(doc_removal.shape[0]):
                     if doc_removal[d, j] == oj:
-                        lean += w[6] * doc_force[r, d]
+                        lean += params.removal_push * doc_force[r, d]
             seen_total = 0.0
             side = 0.0
             n_member = 0.0
@@ -207,7 +192,7 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
                 side += (seen + member[r, b]) * sb
                 n_member += member[r, b]
             side /= size
-            base = lean + w[7] * side
+            base = lean + params.bandwagon * side
             yes = 0.0
             # a side takes five values (±1, ±0.5, 0): each logistic computed once
             for k in range(5):
@@ -218,55 +203,70 @@ def _estimate(cand, rung, office, allied, target, submitted, committee, insight,
                     sb = s[b]
                     k = 0 if sb == 1.0 else 1 if sb == -1.0 else 2 if sb == 0.5 else 3 if sb == -0.5 else 4
                     if not have[k]:
-                        den[k] = 1.0 + np.exp(-(base + w[8] * sb))
+                        den[k] = 1.0 + np.exp(-(base + params.bloc_discipline * sb))
                         have[k] = True
                     yes += seen / den[k]
                 if member[r, b] and s[b] > 0:
                     yes += 1.0
             unaligned = size - seen_total - n_member
             yes += unaligned / (1.0 + np.exp(-base))
-            needed = w[9] if rj >= REMOVE_COMMITTEE else 0.5
+            needed = params.supermajority if rj >= REMOVE_COMMITTEE else 0.5
             out[r, i] = 1.0 / (1.0 + np.exp(-12.0 * (yes / size - needed)))
     return out
 
 
 def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndarray,
            meeting: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Returns (B, L) action codes and (B, L) motion targets (-1 none)."""
+    """Step 9, the built-in policy: every leader's action this month.
+
+    Each action has a utility (lie low, polemic, faction, shift, recant, publish, motion; -inf
+    where not open to him) and the leader picks the largest utility plus Gumbel noise of scale
+    `policy_noise` (a multinomial logit choice; McFadden 1974). In a meeting month the motion's
+    utility rests on his own estimate of its chance of passing (`_estimate`).
+
+    Reads: leaders (target, allied, insight, faction, removed, expelled, submitted, in_committee,
+        ideology, grounds, last_sanction, prestige, heir); records.defeated; bodies.committee;
+        documents public, force; who holds press, top office, army and controls appointments and
+        the control commission; `th` (B, L, L) threat; facts traits; params policy_noise,
+        polemics, faction_drive, faction_ban, shift_step, shift_cost, recant_threshold,
+        desperation, ladder_pause, motion_threshold and the vote weights.
+    Writes: nothing. Returns (B, L) action codes (ACTIONS) and (B, L) motion targets (-1 none)."""
+    U, target_of = utilities(spec, st, th, running, meeting)
+    return _noisy_argmax(U, running, spec.params.policy_noise, rng.reps, rng.key("policy", st.month), target_of)
+
+
+def utilities(spec: Spec, st: State, th: np.ndarray, running: np.ndarray,
+              meeting: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(B, L, 7) each leader's utility of each action (-inf: not open to him) and (B, L) the
+    rival his motion would target (-1 none), before the noise of `choose`."""
     p = spec.params
-    L = spec.L
+    lead = st.leaders
     t = st.month
-    active = running[:, None] & ~st.submitted
-    free = active & ~st.expelled
+    active = running[:, None] & ~lead.submitted
+    free = active & ~lead.expelled
     size = float(spec.committee_size[min(t, spec.months - 1)])
-    U, losing = _utilities(
-        st.target, st.allied, st.committee, st.insight, holds(spec, st, "press"),
-        holds(spec, st, "top_party_office"), controls(spec, st, "appoint"), st.faction, st.removed, st.expelled,
-        st.in_committee, st.defeated, active, free, party_line(st), st.ideology,
-        spec.ambition, spec.caution, spec.rigidity, spec.oratory, size,
-        np.array([p["polemics"], p["faction_drive"], p["faction_ban"], p["shift_step"], p["shift_cost"],
-                  p["recant_threshold"]]), len(ACTIONS))
+    held = Held(holds(spec, st, "press"), holds(spec, st, "top_party_office"), controls(spec, st, "appoint"))
+    U, losing = _utilities(lead, st.records.defeated, st.bodies.committee, held, active, free, party_line(st),
+                           spec.facts, p, size)
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
-        _publish_utility(U, th, st.allied, spec.doc_damage[d], st.doc_public, d, active, losing, spec.ambition,
-                         spec.caution, p["desperation"])
-    target_of = np.full((st.B, L), -1)
+        _publish_utility(U, th, lead.allied, d, st.documents.public, active, losing, spec.facts, p)
+    target_of = np.full((st.B, spec.L), -1)
     if meeting:
         rung, office = next_rung(spec, st)
         # Candidates: his coalition's target, and the most threatening rival attacking him
         # who has given grounds (polemics, a faction).
-        target_of = _motion_choice(
-            U, free, th, st.target, st.grounds, st.faction, st.allied, rung, office, t - st.last_sanction,
-            p["ladder_pause"], p["faction_ban"] > 0, spec.ambition, p["motion_threshold"],
-            *_estimate_inputs(spec, st))
-    return _noisy_argmax(U, running, p["policy_noise"], rng.reps, rng.key("policy", t), target_of)
+        target_of = _motion_choice(U, free, th, rung, office, t - lead.last_sanction, lead, st.bodies.committee,
+                                   _view(spec, st), st.documents.force, spec.facts, p, size)
+    return U, target_of
 
 
 @kernel
-def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition, caution,
-                     desperation):  # pragma: no cover - compiled
+def _publish_utility(U, th, allied, d, doc_public, active, losing, facts, params):  # pragma: no cover - compiled
     """The utility of publishing document d, where it is still closed and would help him."""
+    dmg = facts.doc_damage[d]
+    ambition, caution, desperation = facts.ambition, facts.caution, params.desperation
     B, L = active.shape
     for r in range(B):
         if doc_public[r, d]:
@@ -274,20 +274,26 @@ def _publish_utility(U, th, allied, dmg, doc_public, d, active, losing, ambition
         for i in range(L):
             if not active[r, i]:
                 continue  # (the benefit is computed only where it can matter)
-            b = _benefit_one(th, allied, dmg, r, i)
+            b = benefit_one(th, allied, dmg, r, i)
             if b > 0:
                 U[r, i, PUBLISH] = (4.0 * b * ambition[i] - desperation * (1.0 if losing[r, i] else 0.0) * 2.0
                                     - caution[i] - 0.2)
 
 
 @kernel
-def _utilities(target, allied, committee, insight, press, top, appoint, faction, removed, expelled, in_committee,
-               defeated, active, free, line, ideology, ambition, caution, rigidity, oratory, size, w,
-               n_actions):  # pragma: no cover - compiled
+def _utilities(leaders, defeated, committee, held, active, free, line, facts, params,
+               size):  # pragma: no cover - compiled
     """Utility of lying low, a polemic, a faction, a change of line and a recantation; -inf
     where an action is not open. Also returns whether each leader's coalition is losing (holds
     under 35% of the committee as he perceives it)."""
-    polemics, drive, ban, step_max, shift_cost, recant_threshold = w[0], w[1], w[2], w[3], w[4], w[5]
+    polemics, drive, ban, step_max = params.polemics, params.faction_drive, params.faction_ban, params.shift_step
+    shift_cost, recant_threshold = params.shift_cost, params.recant_threshold
+    target, allied, insight, faction = leaders.target, leaders.allied, leaders.insight, leaders.faction
+    removed, expelled, in_committee, ideology = (leaders.removed, leaders.expelled, leaders.in_committee,
+                                                 leaders.ideology)
+    press, top, appoint = held.press, held.top, held.appoint
+    ambition, caution, rigidity, oratory = facts.ambition, facts.caution, facts.rigidity, facts.oratory
+    n_actions = N_ACTIONS
     B, L = target.shape
     A = ideology.shape[2]
     U = np.full((B, L, n_actions), -np.inf)
@@ -316,7 +322,7 @@ def _utilities(target, allied, committee, insight, press, top, appoint, faction,
             # Only an opposition organises; the more desperate, the more it pays; the ban deters.
             if free[r, i] and has_t and not faction[r, i] and any_ally and losing[r, i] and not lead:
                 U[r, i, FACTION] = drive * amb * 4.0 * (0.5 - mine) - 1.5 * cau * ban
-            # distance to where he would like to stand (world._desired_run, computed in place)
+            # distance to where he would like to stand (world.desired_position, computed in place)
             t = target[r, i]
             d2 = 0.0
             for a in range(A):

@@ -7,6 +7,8 @@ counterfactual consumed more draws before it (common random numbers by construct
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from politburo.engine.jit import kernel
@@ -49,6 +51,13 @@ def _key(seed: int, purpose: str, month: int, sub: int) -> np.uint64:
     return k
 
 
+class StreamIds(NamedTuple):
+    """What compiled code needs to draw a batch's numbers (`draw_uniform`, `stream_key`)."""
+
+    reps: np.ndarray  # (B,) uint64, each run's mixed replicate id
+    seed: np.uint64  # the seed as compiled code takes it
+
+
 class Streams:
     """Random draws for a batch of replicates of one seed."""
 
@@ -56,6 +65,7 @@ class Streams:
         self.seed = int(seed)
         self.reps = _mix(np.asarray(replicates, dtype=np.uint64) * _GOLD + np.uint64(1))
         self.seed_key = np.uint64(self.seed & 0xFFFFFFFFFFFFFFFF)  # the seed as compiled code takes it
+        self.ids = StreamIds(self.reps, self.seed_key)
         self._tables: dict[tuple, np.ndarray] = {}
 
     def normal_table(self, purpose: str, months: int, tail: tuple[int, ...] = (), sub: int = 0) -> np.ndarray:

@@ -2,18 +2,50 @@
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
+from politburo.engine.parameters import Params
 from politburo.engine.powers import POWERS, VISIBLE_WEIGHT
 
 POWER_LIST = sorted(POWERS)
 POWER_INDEX = {p: i for i, p in enumerate(POWER_LIST)}
 VISIBLE = np.array([VISIBLE_WEIGHT[p] for p in POWER_LIST])
+# Columns of `Spec.powers` / `Facts.powers`, for compiled code (which reads them as constants).
+(ANY_APPOINT, ANY_ARMY, ANY_CHAIR, ANY_CITY, ANY_CONTROL, ANY_GOVERNMENT, ANY_INTERNATIONAL, ANY_MASS,
+ ANY_NETWORK, ANY_POLICE, ANY_PRESS, ANY_RECRUIT, ANY_TOP) = (
+    POWER_INDEX["appoint"], POWER_INDEX["army"], POWER_INDEX["chair"], POWER_INDEX["city_machine"],
+    POWER_INDEX["control"], POWER_INDEX["government"], POWER_INDEX["international"],
+    POWER_INDEX["mass_organisation"], POWER_INDEX["network"], POWER_INDEX["police"], POWER_INDEX["press"],
+    POWER_INDEX["recruit"], POWER_INDEX["top_party_office"])
 
 # Kinds of scheduled meetings, per month.
 PLENUM, CONFERENCE, CONGRESS = 1, 2, 4
+
+
+class Facts(NamedTuple):
+    """The fixed facts of a scenario that compiled mechanisms read: leaders' traits, offices'
+    powers, regions and documents (one argument instead of a dozen)."""
+
+    oratory: np.ndarray  # (L,) in [0, 1]
+    organisation: np.ndarray  # (L,)
+    ambition: np.ndarray  # (L,)
+    caution: np.ndarray  # (L,)
+    rigidity: np.ndarray  # (L,)
+    network: np.ndarray  # (L,)
+    prestige0: np.ndarray  # (L,) starting prestige
+    powers: np.ndarray  # (O, P) bool, column POWER_INDEX[name]
+    visible: np.ndarray  # (O,) each office's weight in visible power
+    home: np.ndarray  # (R,) int, the leader whose home base the region is (-1 none)
+    national: np.ndarray  # (R,) national republic weight of the region, in [0, 1]
+    sentiment0: np.ndarray  # (R, A) starting sentiment
+    high_appeal: np.ndarray  # (A,) steady monthly appeal of the high end of each axis
+    doc_damage: np.ndarray  # (D, L) damage each document does to each leader
+    doc_removal: np.ndarray  # (D, L) int, office a document asks the leader to leave (-1 none)
 
 
 @dataclass
@@ -71,8 +103,18 @@ class Spec:
     foreign_sd: np.ndarray
     founder_death: int
     funeral: int
+    params: Params
     meeting_names: dict[int, str] = field(default_factory=dict)
-    params: dict[str, float] = field(default_factory=dict)
+
+    @cached_property
+    def facts(self) -> Facts:
+        """The `Facts` record of this scenario (the same arrays, computed once)."""
+        powers = np.ascontiguousarray(self.powers)
+        visible = (powers * VISIBLE[None, :]).sum(axis=1)
+        return Facts(self.oratory, self.organisation, self.ambition, self.caution, self.rigidity, self.network,
+                     self.prestige0, powers, visible, np.asarray(self.home_of, dtype=np.int64), self.national,
+                     self.sentiment0, self.high_appeal, self.doc_damage,
+                     np.asarray(self.doc_removal, dtype=np.int64))
 
     @property
     def L(self) -> int:
@@ -90,7 +132,5 @@ class Spec:
         return self.powers[:, POWER_INDEX[name]]
 
     def date(self, month: int) -> str:
-        import calendar
-
         m0 = self.start_month - 1 + month
         return f"{calendar.month_name[m0 % 12 + 1]} {self.start_year + m0 // 12}"

@@ -1,70 +1,117 @@
-"""The state of a batch of runs: a structure of arrays whose leading axis is the run."""
+"""The state of a batch of runs, grouped into typed records that mirror the entities of
+docs/model.md §2. Every array has the run as its leading axis (length B).
+
+Each record is a `typing.NamedTuple` of arrays, so a compiled kernel takes a handful of
+records instead of fifty arrays; mechanisms change the arrays in place and never replace
+them (a kernel's caller may hold a record across calls). The classes live in this importable
+module because numba's on-disk cache cannot key types defined in `__main__`.
+"""
 
 from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field, fields
+from typing import NamedTuple
 
 import numpy as np
 
-from politburo.engine.spec import Spec
 
-# Sanction ladder rungs; also the columns of `sanctions` (month each happened, -1 never).
+# Sanction ladder rungs; also the columns of `Records.sanctions` (month each happened, -1 never).
 LOST_OFFICE, LEFT_BUREAU, LEFT_COMMITTEE, EXPELLED, EXILED, RECANTED, READMITTED = range(7)
 SANCTIONS = ("lost_office", "left_bureau", "left_committee", "expelled", "exiled", "recanted", "readmitted")
+
+
+class Leaders(NamedTuple):
+    """The principals (L of them), per run."""
+
+    prestige: np.ndarray  # (B, L) standing with the rank and file, in [0, 1.5]
+    heir: np.ndarray  # (B, L) heir legitimacy (the founder's mantle)
+    ideology: np.ndarray  # (B, L, A) position on each axis, in [-1, 1]
+    in_bureau: np.ndarray  # (B, L) bool, seated in the Politburo
+    in_committee: np.ndarray  # (B, L) bool, seated in the Central Committee
+    expelled: np.ndarray  # (B, L) bool
+    exiled: np.ndarray  # (B, L) bool
+    submitted: np.ndarray  # (B, L) bool, recanted and not relapsed
+    faction: np.ndarray  # (B, L) bool, has organised a faction
+    grounds: np.ndarray  # (B, L) pretext for sanctions given by his own attacks, factions, deviations
+    last_sanction: np.ndarray  # (B, L) int, month of the last rung suffered (-99 none)
+    removed: np.ndarray  # (B, L) bool, voted out of the Politburo (barred from returning)
+    had_office: np.ndarray  # (B, L) bool, held an office at the start
+    insight: np.ndarray  # (B, L, L) share of observed j's hidden power observer i sees, in [0, 1]
+    target: np.ndarray  # (B, L) int, the rival each balances against (-1 none)
+    allied: np.ndarray  # (B, L, L) bool, alliances this month
+    enmity: np.ndarray  # (B, L, L) accumulated hostility of i toward j
+    camps: np.ndarray  # (B, L) int, bitmask of the coalition against each leader (last formed)
+
+
+class Offices(NamedTuple):
+    """The offices (O of them), per run."""
+
+    holder: np.ndarray  # (B, O) int, leader holding it in person (-1 none)
+    patron: np.ndarray  # (B, O) int, leader whose client holds it (-1 none)
+    lost: np.ndarray  # (B, O) int, month first taken from its holder (-1 never)
+
+
+class Regions(NamedTuple):
+    """The regional party organisations (R of them), per run."""
+
+    members: np.ndarray  # (B, R) members and candidates
+    steered: np.ndarray  # (B, R) members recruited by steered drives
+    patron: np.ndarray  # (B, R) int, leader whose client the secretary is (-1 none)
+    loyalty: np.ndarray  # (B, R) the secretary's loyalty to his patron, in [0.05, 1]
+    sentiment: np.ndarray  # (B, R, A) the members' position on each axis, in [-1, 1]
+
+
+class Bodies(NamedTuple):
+    """Seats held by clients ("blocs"): column k the clients of leader k, the last column the
+    unaligned. Principals with `in_committee` / `in_bureau` (and the founder) sit on top."""
+
+    committee: np.ndarray  # (B, L + 1) int, Central Committee
+    bureau: np.ndarray  # (B, L + 1) int, Politburo
+
+
+class World(NamedTuple):
+    """The economy and the party's mood."""
+
+    economy: np.ndarray  # (B,) economy index (0 normal, negative bad)
+    vindication: np.ndarray  # (B, A) cumulative pull of events on sentiment
+    line: np.ndarray  # (B, A) the party's line: members' mean sentiment (see common.party_line)
+
+
+class Documents(NamedTuple):
+    """Documents (D of them) such as a testament, per run."""
+
+    released: np.ndarray  # (B, D) int, month (last) released (-1 never)
+    force: np.ndarray  # (B, D) force of a released document, decaying monthly
+    public: np.ndarray  # (B, D) bool, read in full or published (cannot be published again)
+
+
+class Records(NamedTuple):
+    """What happened, for the outcome and the reports."""
+
+    sanctions: np.ndarray  # (B, L, 7) int, first month of each rung (SANCTIONS), -1 never
+    defeated: np.ndarray  # (B, L) int, month of defeat, -1
+    winner: np.ndarray  # (B,) int, -1 none
+    victory: np.ndarray  # (B,) int, month of victory, -1
+    coalition_first: np.ndarray  # (B, L, L) int, first month i and k were allied, -1
+
+
+RECORDS = ("leaders", "offices", "regions", "bodies", "world", "documents", "records")
 
 
 @dataclass
 class State:
     month: int
-    running: np.ndarray  # (B,) no winner yet
+    running: np.ndarray  # (B,) bool, no winner yet
     founder_alive: bool
-    # leaders
-    prestige: np.ndarray  # (B, L)
-    heir: np.ndarray
-    ideology: np.ndarray  # (B, L, A)
-    in_bureau: np.ndarray  # (B, L) bool
-    in_committee: np.ndarray
-    expelled: np.ndarray
-    exiled: np.ndarray
-    submitted: np.ndarray  # recanted and not relapsed
-    faction: np.ndarray
-    grounds: np.ndarray  # (B, L) pretext for sanctions given by a leader's own attacks
-    last_sanction: np.ndarray  # (B, L) month of the last rung suffered, -99 none
-    removed: np.ndarray  # removed from the bureau by a vote (not a mere candidate)
-    had_office: np.ndarray
-    insight: np.ndarray  # (B, L, L) observer, observed
-    target: np.ndarray  # (B, L) -1 none
-    allied: np.ndarray  # (B, L, L) bool
-    enmity: np.ndarray  # (B, L, L)
-    # offices
-    holder: np.ndarray  # (B, O) leader holding it in person, -1 none
-    office_patron: np.ndarray  # (B, O) leader whose client holds it, -1 none
-    # regions
-    members: np.ndarray  # (B, R)
-    steered: np.ndarray  # (B, R) members recruited by steered drives
-    patron: np.ndarray  # (B, R) the secretary's patron, -1 none
-    loyalty: np.ndarray
-    sentiment: np.ndarray  # (B, R, A)
-    # bodies: clients by patron, last column unaligned; principals sit on top of these
-    committee: np.ndarray  # (B, L + 1) int
-    bureau: np.ndarray  # (B, L + 1) int
-    # world and documents
-    economy: np.ndarray  # (B,)
-    vindication: np.ndarray  # (B, A) cumulative pull of events on sentiment
-    doc_released: np.ndarray  # (B, D) month published, -1 not
-    doc_force: np.ndarray  # (B, D) force of a published document
-    doc_public: np.ndarray  # (B, D) read to a congress or published in full (no second publication)
-    # records
-    sanctions: np.ndarray  # (B, L, 7) month, -1
-    defeated: np.ndarray  # (B, L) month, -1
-    winner: np.ndarray  # (B,) -1
-    victory: np.ndarray  # (B,) month, -1
-    coalition_first: np.ndarray  # (B, L, L) first month i and k were allied, -1
-    line: np.ndarray  # (B, A) the party's mood this month (a cache; see common.party_line)
-    line_month: int
-    office_lost: np.ndarray  # (B, O) month the office was first taken from its holder, -1
-    camps: np.ndarray  # (B, L) last month's bitmask of the coalition against each leader
+    line_month: int  # the month `world.line` was computed for (common.party_line)
+    leaders: Leaders
+    offices: Offices
+    regions: Regions
+    bodies: Bodies
+    world: World
+    documents: Documents
+    records: Records
     cache: dict = field(default_factory=dict)  # office-derived arrays; cleared when offices change
 
     @property
@@ -79,69 +126,9 @@ class State:
         out = {}
         for f in fields(self):
             v = getattr(self, f.name)
-            out[f.name] = v[idx].copy() if isinstance(v, np.ndarray) else v
+            if f.name in RECORDS:
+                out[f.name] = type(v)(*(a[idx].copy() for a in v))
+            else:
+                out[f.name] = v[idx].copy() if isinstance(v, np.ndarray) else v
         out["cache"] = {}
         return State(**out)
-
-
-def initial_state(spec: Spec, B: int) -> State:
-    L, R, O = spec.L, spec.R, spec.O
-    D = len(spec.document_names)
-    p = spec.params
-
-    def rep(a: np.ndarray) -> np.ndarray:
-        return np.broadcast_to(a, (B,) + a.shape).copy()
-
-    insight = np.full((L, L), p["insight"]) + (1 - p["insight"]) * 0.6 * spec.organisation[:, None] ** 4
-    np.fill_diagonal(insight, 1.0)
-    in_committee = rep(spec.in_committee0.astype(bool))
-    committee = np.zeros((B, L + 1), dtype=np.int64)
-    st = State(
-        month=0,
-        running=np.ones(B, dtype=bool),
-        founder_alive=True,
-        prestige=rep(spec.prestige0.astype(float)),
-        heir=np.zeros((B, L)),
-        ideology=rep(spec.ideology0.astype(float)),
-        in_bureau=rep(spec.in_bureau0.astype(bool)),
-        in_committee=in_committee,
-        expelled=np.zeros((B, L), dtype=bool),
-        exiled=np.zeros((B, L), dtype=bool),
-        submitted=np.zeros((B, L), dtype=bool),
-        faction=np.zeros((B, L), dtype=bool),
-        grounds=np.zeros((B, L)),
-        last_sanction=np.full((B, L), -99, dtype=np.int64),
-        removed=np.zeros((B, L), dtype=bool),
-        had_office=rep(np.isin(np.arange(L), spec.holder0)),
-        insight=rep(np.minimum(insight, 1.0)),
-        target=np.full((B, L), -1),
-        allied=np.zeros((B, L, L), dtype=bool),
-        enmity=np.zeros((B, L, L)),
-        holder=rep(spec.holder0.copy()),
-        office_patron=rep(spec.office_patron0.copy()),
-        members=rep(spec.members0.astype(float)),
-        steered=np.zeros((B, R)),
-        patron=rep(spec.region_patron0.copy()),
-        loyalty=rep(spec.loyalty0.astype(float)),
-        sentiment=rep(spec.sentiment0.astype(float)),
-        committee=committee,
-        bureau=np.zeros((B, L + 1), dtype=np.int64),
-        economy=np.zeros(B),
-        vindication=np.zeros((B, len(spec.axis_names))),
-        doc_released=np.full((B, D), -1),
-        doc_force=np.zeros((B, D)),
-        doc_public=np.zeros((B, D), dtype=bool),
-        sanctions=np.full((B, L, 7), -1, dtype=np.int64),
-        defeated=np.full((B, L), -1, dtype=np.int64),
-        winner=np.full(B, -1),
-        victory=np.full(B, -1),
-        coalition_first=np.full((B, L, L), -1, dtype=np.int64),
-        office_lost=np.full((B, O), -1, dtype=np.int64),
-        camps=np.zeros((B, L), dtype=np.int64),
-        line=np.zeros((B, len(spec.axis_names))),
-        line_month=-1,
-    )
-    from politburo.engine.bodies import seed_bodies
-
-    seed_bodies(spec, st)
-    return st

@@ -1,20 +1,22 @@
-"""Motions and votes: every member votes by patronage, ideological fit, prestige,
+"""Votes (docs/model.md §7.10): every member votes by patronage, ideological fit, prestige,
 fear of being on the losing side and noise; each vote's tally is recorded."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
+from politburo.engine.bodies import BUREAU, COMMITTEE
 from politburo.engine.common import controls, dist_row, holds, party_line
 from politburo.engine.jit import kernel
-from politburo.engine.log import REMOVE_BUREAU, REMOVE_OFFICE
+from politburo.engine.ladder import REMOVE_BUREAU, REMOVE_OFFICE, RUNG
 from politburo.engine.rng import Streams, draw_normal
-from politburo.engine.spec import Spec
+from politburo.engine.spec import ANY_TOP, Spec
 from politburo.engine.state import State
 
 ALLY_COMMITMENT = 0.5
 DEVIATION_MARGIN = 0.4  # distance from the members' mood that still counts as the party line
-RUNG = np.array([0.3, 1.0, 2.0, 3.0, 4.0, 4.0, 0.0])  # severity by motion kind
 
 
 @kernel
@@ -27,11 +29,12 @@ def stance(st: State, proposer: np.ndarray, target: np.ndarray) -> np.ndarray:
     """(B, L) each principal's side on a motion by `proposer` against `target`: the proposer +1,
     the target -1; the others half-committed (±0.5) by alliance with either and by whom they
     target; a leader who has submitted votes with the line (for the motion)."""
-    return _stance(st.allied, st.target, st.submitted, proposer, target)
+    return _stance(st.leaders, proposer, target)
 
 
 @kernel
-def _stance(allied, targets, submitted, proposer, target):  # pragma: no cover - compiled
+def _stance(leaders, proposer, target):  # pragma: no cover - compiled
+    allied, targets, submitted = leaders.allied, leaders.target, leaders.submitted
     B, L = targets.shape
     s = np.zeros((B, L))
     for r in range(B):
@@ -51,7 +54,7 @@ def _stance(allied, targets, submitted, proposer, target):  # pragma: no cover -
 def charging(spec: Spec, st: State) -> np.ndarray:
     """(B, L) leaders who can bring a disciplinary charge at full weight: those who control the
     control commission, in person or through a client, and their allies."""
-    return _charging(controls(spec, st, "control"), st.allied)
+    return _charging(controls(spec, st, "control"), st.leaders.allied)
 
 
 @kernel
@@ -79,59 +82,75 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
 def _lean_rows(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
                office: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """`lean` for the runs in `mask` (the others are left undefined)."""
-    p = spec.params
-    return _lean_fused(mask, proposer, target, motion, office, st.prestige, st.heir, st.ideology, party_line(st),
-                       st.grounds, st.faction, st.allied, controls(spec, st, "control"), holds(spec, st, "army"),
-                       st.doc_force, spec.doc_removal, spec.power("top_party_office"), _lean_weights(p))
+    return _lean(mask, Motion(proposer, target, motion, office), st.leaders, party_line(st),
+                 Sides(controls(spec, st, "control"), holds(spec, st, "army")), st.documents.force, spec.facts,
+                 spec.params)
 
 
-def _lean_weights(p: dict[str, float]) -> np.ndarray:
-    return np.array([p["prestige_weight"], p["ideology_weight"], p["severity"], p["grounds_weight"],
-                     p["faction_ban"] * p["factionalism_charge"], p["bonaparte_fear"], p["removal_push"]])
+class Motion(NamedTuple):
+    """One motion per run: who brings it against whom, what it is, and the office it concerns."""
+
+    proposer: np.ndarray  # (B,) leader
+    target: np.ndarray  # (B,) leader
+    motion: np.ndarray  # (B,) motion code (engine.ladder)
+    office: np.ndarray  # (B,) office, -1 none
+
+
+class Sides(NamedTuple):
+    """What the vote model reads of offices: who controls the control commission, who commands
+    the army."""
+
+    control: np.ndarray  # (B, L) bool, in person or through a client
+    army: np.ndarray  # (B, L) bool, in person
 
 
 @kernel
-def _lean_fused(mask, proposer, target, motion, office, prestige, heir, ideology, line, grounds, faction, allied,
-                ctrl, army, doc_force, doc_removal, top, w):  # pragma: no cover - compiled
+def _lean(mask, mo, leaders, line, sides, doc_force, facts, params):  # pragma: no cover - compiled
     """The logit of `lean`, run by run, with the standing, fit to the line and charging computed in place."""
-    B = proposer.shape[0]
+    prestige, heir, ideology, grounds, faction, allied = (leaders.prestige, leaders.heir, leaders.ideology,
+                                                          leaders.grounds, leaders.faction, leaders.allied)
+    ctrl, army, doc_removal = sides.control, sides.army, facts.doc_removal
+    charge_full = params.faction_ban * params.factionalism_charge
+    B = mo.proposer.shape[0]
     L = prestige.shape[1]
     out = np.zeros(B)
     for r in range(B):
         if not mask[r]:
             continue
-        i, j, m, o = proposer[r], target[r], motion[r], office[r]
-        x = w[0] * ((prestige[r, i] + 0.5 * heir[r, i]) - (prestige[r, j] + 0.5 * heir[r, j]))
-        x += ideology_lean_scalar(w[1], dist_row(ideology[r, i], line[r]), dist_row(ideology[r, j], line[r]))
-        x -= w[2] * RUNG[m]
-        if o >= 0 and top[o]:
-            x -= 2.0 * w[2]
-        x += w[3] * (min(grounds[r, j], 2.0) - 1.0)
+        i, j, m, o = mo.proposer[r], mo.target[r], mo.motion[r], mo.office[r]
+        x = params.prestige_weight * ((prestige[r, i] + 0.5 * heir[r, i]) - (prestige[r, j] + 0.5 * heir[r, j]))
+        x += ideology_lean_scalar(params.ideology_weight, dist_row(ideology[r, i], line[r]),
+                                  dist_row(ideology[r, j], line[r]))
+        x -= params.severity * RUNG[m]
+        if o >= 0 and facts.powers[o, ANY_TOP]:
+            x -= 2.0 * params.severity
+        x += params.grounds_weight * (min(grounds[r, j], 2.0) - 1.0)
         if faction[r, j]:
             charging = ctrl[r, i]
             for k in range(L):
                 if allied[r, i, k] and ctrl[r, k]:
                     charging = True
-            charge = w[4] if charging else 0.5 * w[4]  # the control commission brings charges
+            charge = charge_full if charging else 0.5 * charge_full  # the control commission brings charges
             x += charge if m >= REMOVE_BUREAU else 0.5 * charge
         if army[r, j]:
-            x += 0.5 * w[5]
+            x += 0.5 * params.bonaparte_fear
         if m == REMOVE_OFFICE:
             for d in range(doc_removal.shape[0]):
                 if doc_removal[d, j] == o:
-                    x += w[6] * doc_force[r, d]
+                    x += params.removal_push * doc_force[r, d]
         out[r] = x
     return out
 
 
 def members(spec: Spec, st: State, body: int, delegates: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """Bloc counts (B, L + 1) of clients and the (B, L) principals sitting in the body."""
-    if body == 0:
-        return st.bureau, st.in_bureau & ~st.expelled
-    if body == 1:
-        return st.committee, st.in_committee & ~st.expelled
+    lead = st.leaders
+    if body == BUREAU:
+        return st.bodies.bureau, lead.in_bureau & ~lead.expelled
+    if body == COMMITTEE:
+        return st.bodies.committee, lead.in_committee & ~lead.expelled
     assert delegates is not None
-    return delegates, np.zeros_like(st.in_bureau)
+    return delegates, np.zeros_like(lead.in_bureau)
 
 
 def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np.ndarray,
@@ -144,40 +163,37 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
     discipline·stance of its patron); the uncommitted with sigmoid(lean + bandwagon·side + mood);
     the count in a bloc is its expectation plus binomial-sized noise. Principals sitting in the
     body vote their own stance (or the lean when they have none)."""
-    p = spec.params
     blocs, seated = members(spec, st, body, delegates)
     if isinstance(needed, np.ndarray) and needed.shape == mask.shape and needed.dtype == np.float64:
         need = needed
     else:
         need = np.ascontiguousarray(np.broadcast_to(np.asarray(needed, dtype=np.float64), mask.shape))
-    keys = (rng.key("vote_mood", st.month, sub), rng.key("vote", st.month, sub))
-    weights = (p["vote_noise"], p["bandwagon"], p["bloc_discipline"])
+    draws = (rng.reps, rng.key("vote_mood", st.month, sub), rng.key("vote", st.month, sub))
     if stance_x is None and lean_x is None:
         # stance, lean and count in one compiled call
-        return _tally_fused(mask, blocs, seated, proposer, target, motion, office, st.allied, st.target,
-                            st.submitted, st.prestige, st.heir, st.ideology, party_line(st), st.grounds,
-                            st.faction, controls(spec, st, "control"), holds(spec, st, "army"), st.doc_force,
-                            spec.doc_removal, spec.power("top_party_office"), _lean_weights(p), need, rng.reps,
-                            *keys, *weights)
+        return _tally_fused(mask, blocs, seated, Motion(proposer, target, motion, office), st.leaders,
+                            party_line(st), Sides(controls(spec, st, "control"), holds(spec, st, "army")),
+                            st.documents.force, spec.facts, spec.params, need, draws)
     s = stance(st, proposer, target) if stance_x is None else stance_x
     x = _lean_rows(spec, st, proposer, target, motion, office, mask) if lean_x is None else lean_x
     return _tally(mask, blocs, seated, np.asarray(s, dtype=np.float64), np.asarray(x, dtype=np.float64), need,
-                  rng.reps, *keys, *weights)
+                  draws, spec.params)
 
 
 @kernel
-def _tally_fused(mask, blocs, seated, proposer, target, motion, office, allied, targets, submitted, prestige, heir,
-                 ideology, line, grounds, faction, ctrl, army, doc_force, doc_removal, top, w, needed, reps,
-                 key_mood, key_vote, noise, bandwagon, discipline):  # pragma: no cover - compiled
-    s = _stance(allied, targets, submitted, proposer, target)
-    x = _lean_fused(mask, proposer, target, motion, office, prestige, heir, ideology, line, grounds, faction,
-                    allied, ctrl, army, doc_force, doc_removal, top, w)
-    return _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon, discipline)
+def _tally_fused(mask, blocs, seated, mo, leaders, line, sides, doc_force, facts, params, needed,
+                 draws):  # pragma: no cover - compiled
+    s = _stance(leaders, mo.proposer, mo.target)
+    x = _lean(mask, mo, leaders, line, sides, doc_force, facts, params)
+    return _tally(mask, blocs, seated, s, x, needed, draws, params)
 
 
 @kernel
-def _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, bandwagon,
-           discipline):  # pragma: no cover - compiled
+def _tally(mask, blocs, seated, s, x, needed, draws, params):  # pragma: no cover - compiled
+    """The count of `tally`, run by run: `s` (B, L) stances, `x` (B,) lean; `draws` the replicate
+    ids and the keys of the vote's mood and of its blocs."""
+    reps, key_mood, key_vote = draws
+    noise, bandwagon, discipline = params.vote_noise, params.bandwagon, params.bloc_discipline
     B, L = seated.shape
     yes = np.zeros(B, dtype=np.int64)
     no = np.zeros(B, dtype=np.int64)
@@ -223,8 +239,11 @@ def _tally(mask, blocs, seated, s, x, needed, reps, key_mood, key_vote, noise, b
 
 
 def reveal(spec: Spec, st: State, mask: np.ndarray) -> None:
-    """A recorded tally shows who controls which votes: rivals' insight grows."""
-    _reveal(st.insight, mask, spec.params["insight_reveal"])
+    """A recorded tally shows who controls which votes: every observer's insight grows by
+    `insight_reveal` of what he does not yet see, in the runs of `mask` (B,) bool.
+
+    Reads: params.insight_reveal. Writes: leaders.insight (B, L, L) in [0, 1]."""
+    _reveal(st.leaders.insight, mask, spec.params.insight_reveal)
 
 
 @kernel

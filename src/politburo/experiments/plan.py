@@ -253,7 +253,7 @@ def _branches(spec: Any, seed: int, reps: np.ndarray, futures: int, every: int, 
     from politburo.engine.log import Log
     from politburo.engine.rng import Streams
     from politburo.engine.run import run_batch
-    from politburo.engine.state import initial_state
+    from politburo.engine.run import initial_state
     from politburo.engine.step import step
 
     B = len(reps)
