@@ -15,7 +15,7 @@ import pytest
 from politburo import load_scenario
 from politburo.compile import compile_scenario
 from politburo.engine.spec import Spec
-from politburo.engine.state import State
+from politburo.engine.state import RECORDS, State
 from politburo.schema import Scenario
 
 SCENARIOS = ("soviet-1924", "tutorial")
@@ -45,12 +45,15 @@ def raw(name: str) -> dict[str, Any]:
 
 
 def state_arrays(st: State) -> dict[str, Any]:
-    """The comparable content of a State: every array and plain scalar field (dict caches are
-    skipped: they hold derived arrays, keyed by the engine's own bookkeeping)."""
+    """The comparable content of a State: every array and plain scalar, records flattened to
+    "record.field" (dict caches are skipped: they hold derived arrays, keyed by the engine's
+    own bookkeeping)."""
     out: dict[str, Any] = {}
     for f in fields(st):
         v = getattr(st, f.name)
-        if isinstance(v, (np.ndarray, int, float, bool, np.integer, np.floating, np.bool_)):
+        if f.name in RECORDS:
+            out.update({f"{f.name}.{k}": x for k, x in v._asdict().items()})
+        elif isinstance(v, (np.ndarray, int, float, bool, np.integer, np.floating, np.bool_)):
             out[f.name] = v
     return out
 

@@ -21,8 +21,8 @@ from politburo.compile import compile_scenario
 from politburo.engine import bodies, votes
 from politburo.engine.log import BODIES, MOTIONS, Log
 from politburo.engine.rng import Streams
-from politburo.engine.spec import CONGRESS, PLENUM, Spec
 from politburo.engine.run import initial_state
+from politburo.engine.spec import CONGRESS, PLENUM, Spec
 from politburo.engine.state import State
 from politburo.engine.step import step
 

@@ -607,7 +607,7 @@ def test_the_committee_elected_follows_the_delegates_and_the_majoritys_slate() -
                  for i in range(sp.L)]
         lead = int(np.argmax(group))
         members = {lead} | {k for k in range(sp.L) if st.allied[r, lead, k]}
-        w = [shares[r, i] * (1 + sp.params["slate_bonus"] * (i in members)) for i in range(sp.L)] + [shares[r, sp.L]]
+        w = [shares[r, i] * (1 + sp.params.slate_bonus * (i in members)) for i in range(sp.L)] + [shares[r, sp.L]]
         expected.append(_hamilton(w, size - int(sitting[r])))
     bodies.elect_committee(sp, st, size, None, st.running)
     assert st.committee.tolist() == expected
@@ -776,7 +776,7 @@ def test_the_committees_vote_on_a_document_decides_its_reading(monkeypatch: pyte
     vote = calls[0]
     assert vote["sub"] == 1000 + d and vote["body"] == COMMITTEE and vote["needed"] == 0.5
     assert (vote["motion"] == lg.READ_DOCUMENT).all() and (vote["target"] == int(sp.doc_damage[d].argmax())).all()
-    assert vote["lean"] == pytest.approx(np.full(B, 0.3 - sp.params["severity"]))
+    assert vote["lean"] == pytest.approx(np.full(B, 0.3 - sp.params.severity))
     assert vote["stance"] == pytest.approx(np.clip(10 * b, -1, 1))
     gain = np.where(st.in_committee & ~st.expelled, b, -np.inf)
     assert vote["proposer"].tolist() == gain.argmax(axis=1).tolist()
@@ -801,7 +801,7 @@ def test_a_document_is_published_once_with_a_decayed_force() -> None:
     st.month = int(sp.doc_arrival[d]) + 5
     st.doc_public[0, d] = True  # read in full already
     st.doc_force[0, d] = 0.9
-    decay = sp.params["document_decay"]
+    decay = sp.params.document_decay
     worst = int(sp.doc_damage[d].argmax())
     police = controls(sp, st, "police")[:, worst]
     publishers = np.zeros((B, sp.L), dtype=bool)
@@ -858,11 +858,11 @@ def test_a_plenum_puts_removal_from_the_committee_to_a_two_thirds_vote() -> None
         motions.meeting(sp, st, Streams(3, np.arange(B)), log, np.ones(B, dtype=bool), motion_target)
     assert len(calls) == 1 and calls[0]["body"] == COMMITTEE and calls[0]["mask"].all()
     assert (calls[0]["motion"] == lg.REMOVE_COMMITTEE).all()
-    assert calls[0]["needed"] == pytest.approx(np.full(B, sp.params["supermajority"]))
+    assert calls[0]["needed"] == pytest.approx(np.full(B, sp.params.supermajority))
     v = log.vote_columns()
     y, n, passed = v["yes"], v["no"], v["passed"].astype(bool)
     assert v["run"].size == B and (v["motion"] == lg.REMOVE_COMMITTEE).all()
-    assert np.array_equal(passed, (y > n) & (y >= sp.params["supermajority"] * (y + n)))
+    assert np.array_equal(passed, (y > n) & (y >= sp.params.supermajority * (y + n)))
     short = (y > n) & ~passed
     assert short.sum() >= 5, f"only {short.sum()} runs where the supermajority decided"
     assert st.in_committee[v["run"][short], 1].all() and not st.in_committee[v["run"][passed], 1].any()

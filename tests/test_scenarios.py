@@ -35,7 +35,7 @@ def test_builtin_scenario_loads_and_compiles(name: str) -> None:
     assert sp.months == sc.months > 12
     assert sp.L == len(sc.leaders) and sp.O == len(sc.offices) and sp.R == len(sc.regions)
     assert sp.founder_death >= 0 and sp.funeral >= sp.founder_death
-    assert set(sp.params) == set(sc.parameters)
+    assert set(sp.params._fields) == set(sc.parameters)
 
 
 @pytest.mark.parametrize("name", SCENARIOS)
@@ -286,19 +286,19 @@ def test_unknown_factor() -> None:
 def test_override_changes_only_that_parameter(name: str) -> None:
     base = spec(name)
     lo, hi = scenario(name).parameters["insight"].prior
-    value = (lo + hi) / 2 if base.params["insight"] != (lo + hi) / 2 else lo
+    value = (lo + hi) / 2 if base.params.insight != (lo + hi) / 2 else lo
     for ov in ({"parameters.insight": value}, [f"parameters.insight={value!r}"]):
         sp = compile_scenario(load_scenario(name, overrides=ov))
-        assert sp.params["insight"] == value
-        assert {k: v for k, v in sp.params.items() if k != "insight"} == \
-               {k: v for k, v in base.params.items() if k != "insight"}
+        assert sp.params.insight == value
+        assert {k: v for k, v in sp.params._asdict().items() if k != "insight"} == \
+               {k: v for k, v in base.params._asdict().items() if k != "insight"}
 
 
 def _compiled_value(sp: Any, sc: Any, path: str) -> Any:
     """Where a factor's override lands in the compiled spec."""
     kind, *rest = path.split(".")
     if kind == "parameters":
-        return sp.params[rest[0]]
+        return getattr(sp.params, rest[0])
     ident, fld = rest
     if kind == "leaders":
         i = [x.id for x in sc.leaders].index(ident)
@@ -329,8 +329,8 @@ def test_factor_off_changes_the_compiled_spec_as_its_set_says(name: str) -> None
             assert _compiled_value(sp, sc, path) == _expected(sc, path, value), (fname, path)
         # nothing else moves: the other parameters, and the arrays the factor does not touch
         touched = {p.split(".")[1] for p in factor.set if p.startswith("parameters.")}
-        assert {k: v for k, v in sp.params.items() if k not in touched} == \
-               {k: v for k, v in sp0.params.items() if k not in touched}, fname
+        assert {k: v for k, v in sp.params._asdict().items() if k not in touched} == \
+               {k: v for k, v in sp0.params._asdict().items() if k not in touched}, fname
         if all(p.startswith("parameters.") for p in factor.set):
             for attr in ("oratory", "organisation", "network", "rigidity", "prestige0", "holder0", "meeting",
                          "delegates", "committee_size", "bureau_size", "drive", "doc_forced", "high_appeal"):

@@ -4,7 +4,7 @@ and web app call these and add nothing to the model."""
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,7 +13,18 @@ import numpy as np
 
 from politburo.chronicle import chronicle
 from politburo.compile import compile_scenario
-from politburo.engine.log import BODIES, MOTIONS
+from politburo.engine.bodies import BODIES
+from politburo.engine.ladder import MOTIONS
+from politburo.engine.log import Log
+from politburo.engine.players import (
+    Action,
+    IllegalAction,
+    Observation,
+    Players,
+    Policy,
+    UtilityPolicy,
+    Vote,
+)
 from politburo.engine.run import BatchResult, run_batch
 from politburo.engine.spec import Spec
 from politburo.engine.state import SANCTIONS
@@ -22,10 +33,16 @@ from politburo.schema import Scenario
 from politburo.sizes import check_disk, check_memory, check_runs
 
 __all__ = [
+    "Action",
     "EnsembleResult",
+    "IllegalAction",
+    "Observation",
+    "Policy",
     "RunResult",
     "ScenarioError",
     "StreamedEnsemble",
+    "UtilityPolicy",
+    "Vote",
     "check_ensemble",
     "ensemble",
     "ensemble_to_parquet",
@@ -127,33 +144,48 @@ class RunResult:
         }
 
 
-def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate: int = 0) -> RunResult:
-    """One run, with its chronicle, votes, fates and monthly series."""
+def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate: int = 0,
+             policies: Mapping[str, Policy | Callable[[Observation], Action]] | None = None) -> RunResult:
+    """One run, with its chronicle, votes, fates and monthly series.
+
+    `policies` maps leader ids (e.g. "trotsky") to a `Policy` (an object with
+    `act(observation) -> Action`, or a plain function) that plays that leader instead of the
+    built-in policy, month by month (`politburo.engine.players`). Without policies, or with
+    `UtilityPolicy` for any leader, the run is the one the model simulates by itself.
+
+    Raises ScenarioError for a bad scenario, seed or leader id, and `IllegalAction` (a
+    ValueError) when a policy returns an action not open to its leader."""
     sc = _scenario(scenario)
     seed = _check_seed(seed)
     spec = compile_scenario(sc)
-    res = run_batch(spec, seed, np.array([replicate]), series=True)
+    log = Log()
+    players = None
+    if policies:
+        try:
+            players = Players(spec, policies, log)
+        except (KeyError, TypeError) as exc:
+            raise ScenarioError("policies", [str(exc).strip("'\"")]) from None
+    res = run_batch(spec, seed, np.array([replicate]), series=True, log=log, players=players)
     st = res.state
+    lead, rec = st.leaders, st.records
     names = spec.leader_names
-    w = int(st.winner[0])
+    w = int(rec.winner[0])
     events, votes = res.log.event_columns(seq=True), res.log.vote_columns(seq=True)
     fates = {}
     for i, name in enumerate(names):
-        fates[name] = {SANCTIONS[k]: spec.date(int(m)) for k, m in enumerate(st.sanctions[0, i]) if m >= 0}
-    from politburo.engine.common import offices_held
-
-    held = offices_held(spec, st)[0]
+        fates[name] = {SANCTIONS[k]: spec.date(int(m)) for k, m in enumerate(rec.sanctions[0, i]) if m >= 0}
+    holder = st.offices.holder[0]
     share = res.committee_share[0, min(st.month, spec.months) - 1]
     standings = []
     for i, name in enumerate(names):
         bureau, committee = spec.body_names.get("bureau", "bureau"), spec.body_names.get("committee", "committee")
-        status = ("winner" if i == w else "exiled" if st.exiled[0, i] else "expelled" if st.expelled[0, i]
-                  else "submitted" if st.submitted[0, i] else f"out of the {committee}" if not st.in_committee[0, i]
-                  else f"out of the {bureau}" if not st.in_bureau[0, i] else f"in the {bureau}")
-        offices = [spec.office_names[o] for o in range(spec.O) if st.holder[0, o] == i]
-        standings.append({"leader": name, "status": status, "offices": offices, "offices_held": int(held[i]),
-                          "prestige": round(float(st.prestige[0, i]), 3),
-                          "heir_legitimacy": round(float(st.heir[0, i]), 3),
+        status = ("winner" if i == w else "exiled" if lead.exiled[0, i] else "expelled" if lead.expelled[0, i]
+                  else "submitted" if lead.submitted[0, i] else f"out of the {committee}" if not lead.in_committee[0, i]
+                  else f"out of the {bureau}" if not lead.in_bureau[0, i] else f"in the {bureau}")
+        offices = [spec.office_names[o] for o in range(spec.O) if holder[o] == i]
+        standings.append({"leader": name, "status": status, "offices": offices, "offices_held": len(offices),
+                          "prestige": round(float(lead.prestige[0, i]), 3),
+                          "heir_legitimacy": round(float(lead.heir[0, i]), 3),
                           "committee_share": round(float(share[i]), 3)})
     vote_rows = []
     for k in range(votes["run"].size):
@@ -168,13 +200,13 @@ def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate:
     return RunResult(
         scenario=sc.scenario.name, seed=seed, replicate=replicate, spec=spec,
         winner=names[w] if w >= 0 else None,
-        victory_month=int(st.victory[0]) if w >= 0 else None,
-        victory_date=spec.date(int(st.victory[0])) if w >= 0 else None,
+        victory_month=int(rec.victory[0]) if w >= 0 else None,
+        victory_date=spec.date(int(rec.victory[0])) if w >= 0 else None,
         ended="won" if w >= 0 else "end date",
-        elimination_order=[names[i] for i in elimination_order(st.defeated[0], w)],
+        elimination_order=[names[i] for i in elimination_order(rec.defeated[0], w)],
         fates=fates, standings=standings, chronicle=chronicle(spec, events, votes, 0),
         votes=vote_rows, series={**{k: v[0] for k, v in res.series.items()}, "coalitions": res.coalitions[0]},
-        stages=stages(spec, res.coalitions[0], int(st.victory[0]) if w >= 0 else spec.months - 1),
+        stages=stages(spec, res.coalitions[0], int(rec.victory[0]) if w >= 0 else spec.months - 1),
     )
 
 
@@ -399,9 +431,9 @@ def ensemble(scenario: Scenario | str = "soviet-1924", runs: int = 1000, seed: i
     parts: dict[str, list[np.ndarray]] = {}
     vote_parts: list[dict[str, np.ndarray]] = []
     for start, res in _batches(spec, seed, runs, batch_size, progress):
-        st = res.state
-        for k, v in (("winner", st.winner), ("victory", st.victory), ("defeated", st.defeated),
-                     ("sanctions", st.sanctions), ("office_lost", st.office_lost),
+        rec = res.state.records
+        for k, v in (("winner", rec.winner), ("victory", rec.victory), ("defeated", rec.defeated),
+                     ("sanctions", rec.sanctions), ("office_lost", res.state.offices.lost),
                      ("coalitions", res.coalitions), ("committee_share", res.committee_share),
                      ("members", res.members)):
             parts.setdefault(k, []).append(v)
@@ -444,8 +476,8 @@ def ensemble_to_parquet(scenario: Scenario | str, runs: int, seed: int, folder: 
     writers: list[Any] = []
     try:
         for start, res in _batches(spec, seed, runs, batch_size, progress):
-            st = res.state
-            rt = runs_table(spec, seed, start, st.winner, st.victory, st.defeated, st.sanctions)
+            rec = res.state.records
+            rt = runs_table(spec, seed, start, rec.winner, rec.victory, rec.defeated, rec.sanctions)
             vt = votes_table(spec, _votes(res, start))
             if not writers:
                 writers = [pq.ParquetWriter(runs_path, rt.schema, compression="zstd"),
@@ -453,7 +485,7 @@ def ensemble_to_parquet(scenario: Scenario | str, runs: int, seed: int, folder: 
             writers[0].write_table(rt)
             writers[1].write_table(vt)
             n_votes += vt.num_rows
-            del res, st, rt, vt
+            del res, rec, rt, vt
     finally:
         for w in writers:
             w.close()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from politburo.engine import ladder
 from politburo.engine import log as lg
 from politburo.engine.spec import CONFERENCE, CONGRESS, Spec
 
@@ -90,21 +91,21 @@ def vote_text(spec: Spec, month: int, body: int, motion: int, proposer: int, tar
     Who = who[0].upper() + who[1:]
     t = n[target] if target >= 0 else "?"
     what = {
-        lg.REPRIMAND: (f"condemns the platform of {t}", f"refuses to condemn {t}"),
-        lg.REMOVE_OFFICE: (f"removes {t} as {spec.office_names[office] if office >= 0 else 'office-holder'}",
+        ladder.REPRIMAND: (f"condemns the platform of {t}", f"refuses to condemn {t}"),
+        ladder.REMOVE_OFFICE: (f"removes {t} as {spec.office_names[office] if office >= 0 else 'office-holder'}",
                            (f"rejects {n[proposer]}'s motion to remove {t} as "
                             f"{spec.office_names[office] if office >= 0 else 'office-holder'}")),
-        lg.REMOVE_BUREAU: (f"removes {t} from the {b.get('bureau', 'bureau')}",
+        ladder.REMOVE_BUREAU: (f"removes {t} from the {b.get('bureau', 'bureau')}",
                            f"rejects {n[proposer]}'s motion to remove {t} from the {b.get('bureau', 'bureau')}"),
-        lg.REMOVE_COMMITTEE: (f"expels {t} from the {b.get('committee', 'committee')}",
+        ladder.REMOVE_COMMITTEE: (f"expels {t} from the {b.get('committee', 'committee')}",
                               f"refuses to expel {t} from the {b.get('committee', 'committee')}"),
-        lg.EXPEL: (f"expels {t} from the party for factionalism",
+        ladder.EXPEL: (f"expels {t} from the party for factionalism",
                    f"refuses to expel {t} from the party"),
-        lg.EXILE: (f"sends {t} into exile", f"refuses to send {t} into exile"),
-        lg.READ_DOCUMENT: ("votes to read the founder's document to the congress",
+        ladder.EXILE: (f"sends {t} into exile", f"refuses to send {t} into exile"),
+        ladder.READ_DOCUMENT: ("votes to read the founder's document to the congress",
                            "votes against reading the founder's document to the congress"),
     }[motion][0 if passed else 1]
-    if motion == lg.READ_DOCUMENT and spec.document_names:
+    if motion == ladder.READ_DOCUMENT and spec.document_names:
         what = what.replace("the founder's document", spec.document_names[0])
     a, c = (yes, no) if passed else (no, yes)
     return f"{Who} {what}, {a} to {c}."

@@ -94,6 +94,7 @@ def compile_scenario(sc: Scenario) -> Spec:
     return Spec(
         months=T,
         leader_names=[x.name for x in sc.leaders],
+        leader_ids=list(leaders),
         office_names=[x.name for x in sc.offices],
         region_names=[x.name for x in sc.regions],
         axis_names=[x.name for x in sc.axes],

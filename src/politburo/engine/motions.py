@@ -11,7 +11,15 @@ from politburo.engine import log as lg
 from politburo.engine.bodies import BUREAU, COMMITTEE, CONFERENCE_BODY, CONGRESS_BODY
 from politburo.engine.common import put
 from politburo.engine.jit import kernel
-from politburo.engine.ladder import EXILE, EXPEL, REMOVE_BUREAU, REMOVE_COMMITTEE, REMOVE_OFFICE, REPRIMAND, next_rung
+from politburo.engine.ladder import (
+    EXILE,
+    EXPEL,
+    REMOVE_BUREAU,
+    REMOVE_COMMITTEE,
+    REMOVE_OFFICE,
+    REPRIMAND,
+    next_rung,
+)
 from politburo.engine.log import Log
 from politburo.engine.rng import Streams, draw_uniform
 from politburo.engine.spec import ANY_TOP, CONFERENCE, CONGRESS, PLENUM, Spec

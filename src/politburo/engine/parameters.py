@@ -70,10 +70,65 @@ PARAMETERS: dict[str, str] = {
 }
 
 
-# The record type, field for field the table above (a NamedTuple of floats: numba passes it to
-# compiled code as one argument and caches kernels that take it).
-Params = NamedTuple("Params", [(name, float) for name in PARAMETERS])  # type: ignore[misc]
-Params.__doc__ = "The calibrated parameters of a scenario, one float per entry of `PARAMETERS`."
+class Params(NamedTuple):
+    """The calibrated parameters of a scenario, one float per entry of `PARAMETERS`, in its
+    order (written out so that type checkers know the names; `python -m
+    politburo.engine.parameters` prints this class from the table, and a test checks that the
+    two agree). numba passes it to compiled code as one argument and caches kernels taking it."""
+
+    appointment_capacity: float
+    appointment_strength: float
+    loyalty_decay: float
+    recruit_steering: float
+    network_rate: float
+    organic_growth: float
+    home_base: float
+    insight: float
+    insight_reveal: float
+    hidden_weight: float
+    bonaparte_fear: float
+    alliance_distance: float
+    alliance_loyalty: float
+    threat_floor: float
+    target_hysteresis: float
+    opportunist_cost: float
+    polemics: float
+    polemic_damage: float
+    polemic_self_cost: float
+    bystander_gain: float
+    bloc_discipline: float
+    prestige_weight: float
+    ideology_weight: float
+    bandwagon: float
+    vote_noise: float
+    severity: float
+    supermajority: float
+    faction_ban: float
+    grounds_weight: float
+    deviation: float
+    factionalism_charge: float
+    ladder_pause: float
+    motion_threshold: float
+    failed_motion_cost: float
+    slate_bonus: float
+    defection: float
+    document_decay: float
+    desperation: float
+    removal_push: float
+    news_control: float
+    heir_gain: float
+    heir_absence: float
+    sentiment_drift: float
+    economy_persistence: float
+    economy_noise: float
+    economy_pull: float
+    shift_cost: float
+    shift_step: float
+    policy_noise: float
+    recant_threshold: float
+    readmission: float
+    relapse: float
+    faction_drive: float
 
 
 def make_params(values: dict[str, float]) -> Params:
@@ -81,3 +136,13 @@ def make_params(values: dict[str, float]) -> Params:
 
     Raises KeyError naming the first parameter missing from `values`."""
     return Params(*(float(values[name]) for name in PARAMETERS))
+
+
+def _class_source() -> str:
+    """The source of `Params`, generated from `PARAMETERS`."""
+    head = "class Params(NamedTuple):\n"
+    return head + "".join(f"    {name}: float\n" for name in PARAMETERS)
+
+
+if __name__ == "__main__":
+    print(_class_source(), end="")

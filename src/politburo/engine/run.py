@@ -12,7 +12,16 @@ from politburo.engine.log import Log
 from politburo.engine.outcome import record_month
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
-from politburo.engine.state import Bodies, Documents, Leaders, Offices, Records, Regions, State, World
+from politburo.engine.state import (
+    Bodies,
+    Documents,
+    Leaders,
+    Offices,
+    Records,
+    Regions,
+    State,
+    World,
+)
 from politburo.engine.step import step
 
 

@@ -105,6 +105,7 @@ class Spec:
     funeral: int
     params: Params
     meeting_names: dict[int, str] = field(default_factory=dict)
+    leader_ids: list[str] = field(default_factory=list)  # the scenario's ids (e.g. for policies)
 
     @cached_property
     def facts(self) -> Facts:

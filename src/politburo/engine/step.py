@@ -49,7 +49,7 @@ def step(spec: Spec, st: State, rng: Streams, log: Log, series: dict | None = No
     meeting = bool(spec.meeting[t])
     action, motion_target = policy.choose(spec, st, rng, th, running, meeting)  # 9 choice
     if players is not None:
-        action, motion_target = players.override(spec, st, th, running, meeting, action, motion_target)
+        action, motion_target = players.override(spec, st, perceived, th, running, meeting, action, motion_target)
     line = party_line(st)
     polemics.attack(spec, st, action == policy.POLEMIC, line, log, running)      # 10 polemics
     factions.organise(st, action == policy.FACTION, log, running)               # 11 factions

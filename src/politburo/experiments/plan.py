@@ -240,11 +240,11 @@ def _rows(st: Any, arm: int, reps: np.ndarray, month: int, future: np.ndarray) -
         "replicate": reps.astype(np.int64),
         "branch_month": np.full(n, month, dtype=np.int16),
         "future": future.astype(np.int32),
-        "winner": st.winner.astype(np.int8),
-        "victory": st.victory.astype(np.int16),
+        "winner": st.records.winner.astype(np.int8),
+        "victory": st.records.victory.astype(np.int16),
     }
-    for i in range(st.defeated.shape[1]):
-        out[f"defeated_{i}"] = st.defeated[:, i].astype(np.int16)
+    for i in range(st.records.defeated.shape[1]):
+        out[f"defeated_{i}"] = st.records.defeated[:, i].astype(np.int16)
     return out
 
 
@@ -252,8 +252,7 @@ def _branches(spec: Any, seed: int, reps: np.ndarray, futures: int, every: int, 
     """Baseline runs, and from the state of each at every `every`-th month, `futures` fresh futures."""
     from politburo.engine.log import Log
     from politburo.engine.rng import Streams
-    from politburo.engine.run import run_batch
-    from politburo.engine.run import initial_state
+    from politburo.engine.run import initial_state, run_batch
     from politburo.engine.step import step
 
     B = len(reps)
