@@ -1,4 +1,4 @@
-"""The founder's death and funeral (docs/model.md §7.14): presence, and a role in the ceremony, add heir legitimacy;
+"""The founder's death and funeral (docs/model.md §7.12): presence, and a role in the ceremony, add heir legitimacy;
 absence costs it. A leader away from the capital attends only if told the date in time, and
 the holder of the top office controls the news."""
 

@@ -1,4 +1,4 @@
-"""Documents (docs/model.md §7.12): when one reaches the leaders they decide its handling (read it to the congress
+"""Documents (docs/model.md §7.11): when one reaches the leaders they decide its handling (read it to the congress
 or keep it to the delegations); later publication is weaker, can be suppressed by the
 police, and a losing side that publishes looks desperate."""
 

@@ -1,4 +1,4 @@
-"""Factions (docs/model.md §7.7, step 11): an opposition that organises forms a faction; under
+"""Factions (docs/model.md §7.8, step 11): an opposition that organises forms a faction; under
 the ban on factions (`faction_ban`) this exposes its members to expulsion, and organising one
 gives its organiser grounds for sanctions."""
 

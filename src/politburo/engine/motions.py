@@ -1,4 +1,4 @@
-"""Meetings and motions (docs/model.md §6, §7.10–7.11): the motions leaders bring, the body that
+"""Meetings and motions (docs/model.md §6, §7.10): the motions leaders bring, the body that
 decides each, carrying out the sanction ladder (office, bureau, committee, party, exile), and
 recantation, readmission and relapse."""
 

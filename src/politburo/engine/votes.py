@@ -1,4 +1,4 @@
-"""Votes (docs/model.md §7.10): every member votes by patronage, ideological fit, prestige,
+"""Votes (docs/model.md §7.9): every member votes by patronage, ideological fit, prestige,
 fear of being on the losing side and noise; each vote's tally is recorded."""
 
 from __future__ import annotations
