@@ -33,15 +33,17 @@ def circular_flow(spec: Spec, st: State, rng: Streams, log: Log, running: np.nda
     B, L = st.leaders.target.shape
     nmax = int(np.floor(spec.params.appointment_capacity * (0.5 + spec.organisation.max()))) + 1
     ev = np.empty((B * L * nmax, 6), dtype=np.int64)
-    n = _circular_flow(st.month, spec.facts, spec.params, st.offices, st.regions, st.bodies, st.leaders.expelled,
-                       st.records.defeated, rng.ids, running, ev)
+    fallen = (st.leaders.expelled, st.records.defeated)
+    n = _circular_flow(st.month, spec.facts, spec.params, st.offices, st.regions, st.bodies, fallen, rng.ids, running,
+                       ev)
     log.event_block(st.month, ev, n)
 
 
 @kernel
-def _circular_flow(t, facts, params, offices, regions, bodies, expelled, defeated, ids, running,
+def _circular_flow(t, facts, params, offices, regions, bodies, fallen_by, ids, running,
                    ev):  # pragma: no cover - compiled
-    """`circular_flow`, run by run."""
+    """`circular_flow`, run by run; `fallen_by` is (expelled, defeated) (B, L) each."""
+    expelled, defeated = fallen_by
     loyalty_decay, capacity = params.loyalty_decay, params.appointment_capacity
     holder, office_patron = offices.holder, offices.patron
     patron, loyalty = regions.patron, regions.loyalty
@@ -94,8 +96,8 @@ def _circular_flow(t, facts, params, offices, regions, bodies, expelled, defeate
             cap = capacity * (0.5 + organisation[k])
             for q in range(R):
                 guarded[q] = home_guarded[q] and home[q] != k
-            m = _appoint_run(r, k, patron, loyalty, w, guarded, cap, 0.7 + 0.3 * organisation[k], reps[r],
-                             keys_n[k], keys_g[k], value, picks)
+            m = _appoint_run(r, k, regions, w, guarded, cap, 0.7 + 0.3 * organisation[k],
+                             (reps[r], keys_n[k], keys_g[k]), (value, picks))
             if running[r]:
                 for slot in range(m):
                     if home[picks[slot]] >= 0:
@@ -137,11 +139,14 @@ def _defect_run(r, committee, bureau, fallen, fr, rate, rep, key):  # pragma: no
 
 
 @kernel
-def _appoint_run(r, k, patron, loyalty, w, guarded, cap, new_loyalty, rep, key_n, key_g, value,
-                 picks):  # pragma: no cover - compiled
+def _appoint_run(r, k, regions, w, guarded, cap, new_loyalty, draws, scratch):  # pragma: no cover - compiled
     """Replace up to `cap` secretaries (the fraction drawn) where it pays most: large
     organisations whose secretary is not already a loyal client, a rival's client first.
-    Returns how many were replaced (their regions in `picks`)."""
+    `draws` is (replicate id, key of the number, key of the choice); `scratch` (value (R,),
+    picks). Returns how many were replaced (their regions in `picks`)."""
+    patron, loyalty = regions.patron, regions.loyalty
+    rep, key_n, key_g = draws
+    value, picks = scratch
     R = patron.shape[1]
     n = int(np.floor(cap)) + (1 if draw_uniform(rep, key_n, 0) < cap - np.floor(cap) else 0)
     if n <= 0:

@@ -47,7 +47,7 @@ class Log:
         cols_in = (motion, proposer, target, yes, no, abstain, passed, office)
         if mask.ndim == 1 and all(isinstance(a, np.ndarray) and a.shape == mask.shape for a in cols_in):
             # the usual case (a column per run): all columns in one compiled pass, as rows of one block
-            block = _vote_block(mask, month, body, self.count + 1, *cols_in)
+            block = _vote_block(mask, month, body, self.count + 1, cols_in)
             if block.shape[1]:
                 self.count += 1
                 self.votes.append(block)  # type: ignore[arg-type]
@@ -116,10 +116,10 @@ def _event_block(rec, n, month, count):  # pragma: no cover - compiled
 
 
 @kernel
-def _vote_block(mask, month, body, seq, motion, proposer, target, yes, no, abstain, passed,
-                office):  # pragma: no cover - compiled
-    """The columns of `Log.vote` (run, month, body, the eight columns, seq) as the rows of one
-    (12, n) block, for the runs in `mask`."""
+def _vote_block(mask, month, body, seq, cols):  # pragma: no cover - compiled
+    """The columns of `Log.vote` (run, month, body, the eight columns `cols`, seq) as the rows
+    of one (12, n) block, for the runs in `mask`."""
+    motion, proposer, target, yes, no, abstain, passed, office = cols
     n = 0
     for r in range(mask.shape[0]):
         n += 1 if mask[r] else 0

@@ -129,7 +129,7 @@ def meeting(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray,
     for i in order:
         n_want = np.zeros(4, dtype=np.int64)
         j, motion, off, want, body, needed = _motion_setup(
-            i, motion_target[:, i], running, lead, rung, office, st.month, bool(kind & CONGRESS), bool(kind & PLENUM),
+            i, motion_target[:, i], running, lead, (rung, office), st.month, (bool(kind & CONGRESS), bool(kind & PLENUM)),
             p, n_want)
         if not n_want.any():
             continue
@@ -156,11 +156,13 @@ def meeting(spec: Spec, st: State, rng: Streams, log: Log, running: np.ndarray,
 
 
 @kernel
-def _motion_setup(i, target_col, running, leaders, rung, office, month, congress, plenum, params,
-                  n_want):  # pragma: no cover - compiled
+def _motion_setup(i, target_col, running, leaders, ladder, month, kind, params, n_want):  # pragma: no cover
     """Leader i's motions at a meeting, run by run: the target (0 for none), motion, office,
     whether he brings it, the body that decides it and the majority needed; `n_want` counts
-    the motions per body."""
+    the motions per body. `ladder` is (rung, office) of `ladder.next_rung`; `kind` (congress,
+    plenum) flags."""
+    rung, office = ladder
+    congress, plenum = kind
     expelled, last_sanction, in_committee = leaders.expelled, leaders.last_sanction, leaders.in_committee
     pause, supermajority = params.ladder_pause, params.supermajority
     B = target_col.shape[0]

@@ -39,13 +39,24 @@ class View(NamedTuple):
     fit: np.ndarray  # distance from the party's line
     charging: np.ndarray  # bool, can bring a disciplinary charge at full weight
     army: np.ndarray  # float 0/1, commands the army
+    committee: np.ndarray  # (B, L + 1) int, Central Committee blocs (seen through insight)
+    doc_force: np.ndarray  # (B, D) force of each document
+    size: float  # the Central Committee's size in force
 
 
-def _view(spec: Spec, st: State) -> View:
+class Ladder(NamedTuple):
+    """Where each leader stands on the sanction ladder (B, L) each."""
+
+    rung: np.ndarray  # int, the next motion against him (-1 none)
+    office: np.ndarray  # int, his most visible office (-1 none)
+    since: np.ndarray  # int, months since his last rung
+
+
+def _view(spec: Spec, st: State, size: float) -> View:
     lead = st.leaders
     return View(lead.in_committee & ~lead.expelled, lead.prestige + 0.5 * lead.heir,
                 _fit(lead.ideology, party_line(st)), charging(spec, st),
-                holds(spec, st, "army").astype(np.float64))
+                holds(spec, st, "army").astype(np.float64), st.bodies.committee, st.documents.force, size)
 
 
 @kernel
@@ -60,12 +71,12 @@ def _fit(ideology, line):  # pragma: no cover - compiled
 
 
 @kernel
-def _motion_choice(U, free, th, rung, office, since, leaders, committee, view, doc_force, facts, params,
-                   size):  # pragma: no cover - compiled
+def _motion_choice(U, free, th, ladder, leaders, view, facts, params):  # pragma: no cover - compiled
     """Each leader's best motion at a meeting: the candidate (his coalition's target, or the
     most threatening rival attacking him who has given grounds), returned, and its utility,
     into U (-inf none, and no candidate then)."""
     target, grounds, faction, allied = leaders.target, leaders.grounds, leaders.faction, leaders.allied
+    rung, office, since = ladder
     pause, ban, ambition, threshold = (params.ladder_pause, params.faction_ban > 0, facts.ambition,
                                        params.motion_threshold)
     B, L = target.shape
@@ -115,7 +126,7 @@ def _motion_choice(U, free, th, rung, office, since, leaders, committee, view, d
     best_u = np.full((B, L), -np.inf)
     for k in range(2):
         cand = own_cand if k == 0 else h_cand
-        pe = _estimate(cand, rung, office, leaders, committee, view, doc_force, facts, params, size)
+        pe = _estimate(cand, rung, office, leaders, view, facts, params)
         for r in range(B):
             for i in range(L):
                 c = cand[r, i]
@@ -136,14 +147,14 @@ def _motion_choice(U, free, th, rung, office, since, leaders, committee, view, d
 
 
 @kernel
-def _estimate(cand, rung, office, leaders, committee, view, doc_force, facts, params,
-              size):  # pragma: no cover - compiled
+def _estimate(cand, rung, office, leaders, view, facts, params):  # pragma: no cover - compiled
     """(B, L): leader i's estimate that a motion of his against cand[:, i] would pass, as he
     perceives the committee (clients of a patron he underrates look uncommitted to him): the
     vote model of `votes.tally` without noise."""
     allied, target, submitted, insight = leaders.allied, leaders.target, leaders.submitted, leaders.insight
     grounds, faction = leaders.grounds, leaders.faction
     member, standing, fit, charging, army = view.member, view.standing, view.fit, view.charging, view.army
+    committee, doc_force, size = view.committee, view.doc_force, view.size
     doc_removal = facts.doc_removal
     charge = params.faction_ban * params.factionalism_charge
     B, L = cand.shape
@@ -257,8 +268,8 @@ def utilities(spec: Spec, st: State, th: np.ndarray, running: np.ndarray,
         rung, office = next_rung(spec, st)
         # Candidates: his coalition's target, and the most threatening rival attacking him
         # who has given grounds (polemics, a faction).
-        target_of = _motion_choice(U, free, th, rung, office, t - lead.last_sanction, lead, st.bodies.committee,
-                                   _view(spec, st), st.documents.force, spec.facts, p, size)
+        target_of = _motion_choice(U, free, th, Ladder(rung, office, t - lead.last_sanction), lead,
+                                   _view(spec, st, size), spec.facts, p)
     return U, target_of
 
 

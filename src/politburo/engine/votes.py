@@ -82,8 +82,7 @@ def lean(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion
 def _lean_rows(spec: Spec, st: State, proposer: np.ndarray, target: np.ndarray, motion: np.ndarray,
                office: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """`lean` for the runs in `mask` (the others are left undefined)."""
-    return _lean(mask, Motion(proposer, target, motion, office), st.leaders, party_line(st),
-                 Sides(controls(spec, st, "control"), holds(spec, st, "army")), st.documents.force, spec.facts,
+    return _lean(mask, Motion(proposer, target, motion, office), st.leaders, _context(spec, st), spec.facts,
                  spec.params)
 
 
@@ -96,20 +95,26 @@ class Motion(NamedTuple):
     office: np.ndarray  # (B,) office, -1 none
 
 
-class Sides(NamedTuple):
-    """What the vote model reads of offices: who controls the control commission, who commands
-    the army."""
+class Context(NamedTuple):
+    """What the vote model reads besides the leaders: who controls the control commission, who
+    commands the army, the party's line and the force of published documents."""
 
     control: np.ndarray  # (B, L) bool, in person or through a client
     army: np.ndarray  # (B, L) bool, in person
+    line: np.ndarray  # (B, A) the party's line
+    doc_force: np.ndarray  # (B, D) force of each document
+
+
+def _context(spec: Spec, st: State) -> Context:
+    return Context(controls(spec, st, "control"), holds(spec, st, "army"), party_line(st), st.documents.force)
 
 
 @kernel
-def _lean(mask, mo, leaders, line, sides, doc_force, facts, params):  # pragma: no cover - compiled
+def _lean(mask, mo, leaders, ctx, facts, params):  # pragma: no cover - compiled
     """The logit of `lean`, run by run, with the standing, fit to the line and charging computed in place."""
     prestige, heir, ideology, grounds, faction, allied = (leaders.prestige, leaders.heir, leaders.ideology,
                                                           leaders.grounds, leaders.faction, leaders.allied)
-    ctrl, army, doc_removal = sides.control, sides.army, facts.doc_removal
+    ctrl, army, line, doc_force, doc_removal = ctx.control, ctx.army, ctx.line, ctx.doc_force, facts.doc_removal
     charge_full = params.faction_ban * params.factionalism_charge
     B = mo.proposer.shape[0]
     L = prestige.shape[1]
@@ -172,8 +177,7 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
     if stance_x is None and lean_x is None:
         # stance, lean and count in one compiled call
         return _tally_fused(mask, blocs, seated, Motion(proposer, target, motion, office), st.leaders,
-                            party_line(st), Sides(controls(spec, st, "control"), holds(spec, st, "army")),
-                            st.documents.force, spec.facts, spec.params, need, draws)
+                            _context(spec, st), spec.facts, spec.params, need, draws)
     s = stance(st, proposer, target) if stance_x is None else stance_x
     x = _lean_rows(spec, st, proposer, target, motion, office, mask) if lean_x is None else lean_x
     return _tally(mask, blocs, seated, np.asarray(s, dtype=np.float64), np.asarray(x, dtype=np.float64), need,
@@ -181,10 +185,9 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
 
 
 @kernel
-def _tally_fused(mask, blocs, seated, mo, leaders, line, sides, doc_force, facts, params, needed,
-                 draws):  # pragma: no cover - compiled
+def _tally_fused(mask, blocs, seated, mo, leaders, ctx, facts, params, needed, draws):  # pragma: no cover
     s = _stance(leaders, mo.proposer, mo.target)
-    x = _lean(mask, mo, leaders, line, sides, doc_force, facts, params)
+    x = _lean(mask, mo, leaders, ctx, facts, params)
     return _tally(mask, blocs, seated, s, x, needed, draws, params)
 
 
