@@ -171,11 +171,14 @@ def test_claims(store: Path, tmp_path: Path) -> None:
         == res.to_dict()
 
 
-def test_report_extras_need_the_inputs(store: Path) -> None:
+def test_report_extras_and_a_report_of_a_typed_result(store: Path) -> None:
     res = politburo.whatif(["appointments"], scenario="tutorial", store=store, **SMALL)
     extra = lib.report_extras(res, store=store, workers=1, ensemble_runs=20, replicates=10)
     assert set(extra) == {"sample_run", "ensemble", "explain", "inevitability"}
     assert extra["ensemble"]["runs"] == 20 and extra["explain"]["replicates"] == 10
+    from politburo import report
+
+    assert report.render_report(res, extra) == report.render_report(res.to_dict(), extra)  # reports only render
     with pytest.raises(ScenarioError, match="inputs"):
         lib.report_extras(lib.result_from_dict(res.to_dict()), store=store)
 

@@ -15,8 +15,7 @@ number of workers.
 All arms of an experiment are run over the same replicates with **common random numbers**:
 replicate r of every arm draws the same random numbers for the same purpose in the same month
 (the engine's counter-based streams), so differences between arms are paired run by run
-(Glasserman and Yao 1992, "Some guidelines and guarantees for common random numbers",
-Management Science 38(6)). Probabilities are fractions (0.25 is 25%); differences of
+(Glasserman and Yao 1992). Probabilities are fractions (0.25 is 25%); differences of
 probabilities are fractions too (0.05 is 5 percentage points). Unless said otherwise an interval
 is the 95% interval of a mean over the paired per-replicate values, mean ± 1.96·sd/√R
 (`Interval`). docs/experiments.md gives the method of each experiment.
@@ -29,6 +28,19 @@ resumes). Ctrl-C (KeyboardInterrupt) leaves the finished tasks stored.
 
 `to_dict()` of every result gives the JSON the command prints with `--json` (the same as the
 store's `result.json`), and `result_from_dict` reads it back.
+
+References:
+    Shapley, L. S. (1953). A value for n-person games. In Contributions to the Theory of Games
+        II (Annals of Mathematics Studies 28), 307–317.
+    Glasserman, P. and Yao, D. D. (1992). Some guidelines and guarantees for common random
+        numbers. Management Science 38(6), 884–908.
+    Efron, B. (1979). Bootstrap methods: another look at the jackknife. Annals of Statistics
+        7(1), 1–26 (the percentile intervals of the shares).
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+        Journal of the American Statistical Association 22, 209–212 (the win rates of the
+        ensemble a report adds).
+    Spearman, C. (1904). The proof and measurement of association between two things. American
+        Journal of Psychology 15, 72–101 (the sensitivity to parameters).
 """
 
 from __future__ import annotations
