@@ -48,7 +48,7 @@ def cli_json(*args: str) -> tuple[str, Any]:
 
 
 def politburo_script() -> str:
-    """The installed `politburo` script (`python -m politburo.cli` lacks the experiment commands)."""
+    """The installed `politburo` script (the console entry point, `politburo.cli:main`)."""
     exe = Path(sys.executable).parent / "politburo"
     found = str(exe) if exe.exists() else shutil.which("politburo")
     if not found:

@@ -12,30 +12,27 @@ Both end in one line on stderr, never a traceback, and leave nothing half-writte
   naming the option, the path or task and the system's reason, with how many tasks are stored,
   e.g. `politburo: --store: cannot write PATH: No space left on device; 4 of 16 tasks are stored,
   rerun to resume`; exit code 2, as for every other problem with what a command was asked to use.
+  (The experiments' library functions raise those as ScenarioError, see
+  `politburo.experiments.library.experiment_failures`; the commands print them.)
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import signal
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import typer
 
-from politburo.experiments.store import os_errno
+from politburo.experiments.store import os_errno, os_reason
 from politburo.loader import ScenarioError
 from politburo.terminal import Terminal
 
-if TYPE_CHECKING:
-    from politburo.experiments.plan import Experiment
-    from politburo.experiments.store import Store
-
-__all__ = ["Stopped", "critical", "experiment_failures", "guarded", "writing"]
+__all__ = ["Stopped", "critical", "guarded", "writing"]
 
 STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
 
@@ -148,53 +145,6 @@ def _stop_behind(exc: BaseException) -> Stopped | None:
     return None
 
 
-def reason(exc: OSError) -> str:
-    """The system's reason for an OS error, e.g. "No space left on device" (also when a library
-    gives it only inside its own message)."""
-    code = os_errno(exc)
-    if code is not None:
-        return os.strerror(code)
-    text = (exc.strerror or str(exc)).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _inside(path: str, root: Path) -> bool:
-    try:
-        return Path(path).resolve().is_relative_to(root.resolve())
-    except (OSError, ValueError, RuntimeError):
-        return False
-
-
-@contextlib.contextmanager
-def experiment_failures(exp: Experiment, store: Store) -> Iterator[None]:
-    """Failures while an experiment runs, as one line each that says how much of it is stored:
-    an OS error on the store, workers that fail, and (on the way out) a stop signal."""
-    from politburo.experiments.backends import BackendFailure
-
-    def kept() -> str:
-        try:
-            done = len(store.done(exp.id))
-        except OSError:  # pragma: no cover - the store cannot even be listed
-            return "finished tasks are kept, rerun to resume"
-        return f"{done} of {len(exp.tasks())} tasks are stored, rerun to resume"
-
-    try:
-        yield
-    except Stopped as exc:
-        exc.detail = kept()
-        raise
-    except BackendFailure as exc:
-        raise ScenarioError(exc.where, [f"{exc.problem}; {kept()}"]) from None
-    except OSError as exc:
-        if os_errno(exc) is None:  # not an operating-system error: a library's own, shown as it is
-            raise
-        name = exc.filename
-        if name is not None and _inside(str(name), store.root):
-            raise ScenarioError("--store", [f"cannot write {name}: {reason(exc)}; {kept()}"]) from None
-        what = f"{name}: {reason(exc)}" if name is not None else reason(exc)
-        raise ScenarioError(f"experiment {exp.id}", [f"{what}; {kept()}"]) from None
-
-
 @contextlib.contextmanager
 def writing(option: str, path: Path | str) -> Iterator[None]:
     """An OS error while writing the file an option names, as one line with the system's reason."""
@@ -203,4 +153,4 @@ def writing(option: str, path: Path | str) -> Iterator[None]:
     except OSError as exc:
         if os_errno(exc) is None:
             raise
-        raise ScenarioError(option, [f"cannot write {path}: {reason(exc)}"]) from None
+        raise ScenarioError(option, [f"cannot write {path}: {os_reason(exc)}"]) from None

@@ -5,80 +5,46 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich import box
 
-from politburo.cli import (
+from politburo.cli_app import app, err, out, print_json, progress_bar, reported, say, warm_up
+from politburo.cli_errors import guarded, writing
+from politburo.cli_options import (
+    BackendOpt,
     JsonOpt,
+    OutcomeOpt,
+    PlotOpt,
+    ReplicatesOpt,
+    ReportOpt,
     ScenarioOpt,
+    SchedulerOpt,
     SeedOpt,
     SetOpt,
-    _compiling_note,
-    _factors_off,
-    _positive,
-    _print_json,
-    _progress,
-    _reading,
-    _reported,
-    _say,
-    _seed,
-    app,
-    err,
-    out,
+    StoreOpt,
+    TargetOpt,
+    WorkersOpt,
+    parse_factors_off,
+    parse_positive,
+    parse_seed,
 )
-from politburo.cli_errors import experiment_failures, guarded, writing
-from politburo.experiments import analyses as an
-from politburo.experiments.backends import Backend, make_backend, runs_done
-from politburo.experiments.claims import build_claims, read_claims, summarise_claims
-from politburo.experiments.outcomes import Outcome, default_target, parse_outcome
-from politburo.experiments.plan import Experiment
+from politburo.experiments import library as lib
 from politburo.experiments.store import DEFAULT_STORE, Store
-from politburo.loader import ScenarioError, load_raw, parse_overrides, read_scenario
+from politburo.loader import ScenarioError, load_raw
 from politburo.terminal import Bar, Cell, Col
 
-TargetOpt = Annotated[str | None, typer.Option(
-    "--target", metavar="LEADER", help="The leader whose outcome is explained (default: the main contender).")]
-OutcomeOpt = Annotated[str, typer.Option(
-    "--outcome", metavar="OUTCOME", help="win, win_by:YYYY-MM, defeated, defeated_by:YYYY-MM or no_winner.")]
-ReplicatesOpt = Annotated[str | None, typer.Option(
-    "--replicates", "-n", metavar="N", help="Replicates per arm (common random numbers across arms).")]
-StoreOpt = Annotated[str, typer.Option(
-    "--store", metavar="DIR", help="The results store (finished tasks are reused).")]
-BackendOpt = Annotated[str, typer.Option("--backend", metavar="local|dask", help="Where tasks run.")]
-SchedulerOpt = Annotated[str | None, typer.Option(
-    "--scheduler", metavar="tcp://HOST:PORT", help="The Dask scheduler (with --backend dask).")]
-WorkersOpt = Annotated[str | None, typer.Option(
-    "--workers", metavar="N", help="Local worker processes (default: all cores).")]
-ReportOpt = Annotated[str | None, typer.Option(
-    "--report", metavar="FILE.html", help="Write a self-contained HTML report (printable on A4).")]
-# Sizes of what a report adds when the command did not compute it itself.
-REPORT_ENSEMBLE = 1000
-REPORT_REPLICATES = 1000
+__all__ = ["claims", "explain", "inevitability", "render", "results", "results_show", "whatif"]
 
-PlotOpt = Annotated[str | None, typer.Option("--plot", metavar="FILE.png", help="Write the main chart as a PNG.")]
+# Sizes of what a report adds when the command did not compute it itself.
+REPORT_ENSEMBLE = lib.REPORT_ENSEMBLE
+REPORT_REPLICATES = lib.REPORT_REPLICATES
 
 
 # ------------------------------------------------------------------ shared set-up
-
-
-def _scenario(source: str) -> tuple[str, dict[str, Any]]:
-    with _reading(source):
-        return read_scenario(source)
-
-
-def _world(where: str, raw: dict[str, Any], items: list[str] | None, option: str = "--set") -> dict[str, Any]:
-    world = parse_overrides(list(items or []), option)
-    if world:
-        try:
-            load_raw(where, raw, world)
-        except ScenarioError as exc:
-            raise ScenarioError(option, exc.problems) from None
-    return world
 
 
 def _output_file(text: str | None, option: str, suffix: str) -> Path | None:
@@ -97,90 +63,67 @@ def _output_file(text: str | None, option: str, suffix: str) -> Path | None:
     return path
 
 
-@contextmanager
-def _backend(name: str, scheduler: str | None, workers: str | None) -> Iterator[Backend]:
-    n = _positive("--workers", workers, "the number of workers") if workers is not None else None
-    backend = make_backend(name, scheduler, n)
-    try:
-        yield backend
-    finally:
-        backend.close()
+def _watch(backend: str) -> Callable[[lib.Stage], AbstractContextManager[Callable[[int], None]]]:
+    """A progress bar on stderr for each experiment the library runs; before the first one that
+    runs anything on this machine, the engine is compiled under a notice if it needs to be."""
+
+    @contextmanager
+    def watch(stage: lib.Stage) -> Iterator[Callable[[int], None]]:
+        exp = stage.experiment
+        if stage.reused < stage.runs and backend == "local":
+            warm_up(load_raw(exp.where, exp.raw, exp.world))
+        with progress_bar(stage.runs, f"{stage.label} {exp.id}", stage.reused) as advance:
+            yield advance
+
+    return watch
 
 
-def _execute(exp: Experiment, store: Store, backend: Backend,
-             summarise: Callable[[Experiment, Store], dict[str, Any]], label: str) -> dict[str, Any]:
-    if runs_done(exp, store) < exp.runs:
-        _compiling_note()
-    with experiment_failures(exp, store), _progress(exp.runs, f"{label} {exp.id}",
-                                                    runs_done(exp, store)) as advance:
-        return an.run(exp, store, backend, summarise, advance)
+class _Common:
+    """The options every experiment command shares, parsed: the library's keyword arguments, and
+    the report and chart to write. Every value is checked before anything runs."""
+
+    def __init__(self, seed: str, replicates: str | None, store: str, backend: str, scheduler: str | None,
+                 workers: str | None, as_json: bool, report: str | None, plot: str | None):
+        self.seed = parse_seed(seed)
+        self.replicates = parse_positive("--replicates", replicates, "the number of replicates") if replicates \
+            else None
+        n = parse_positive("--workers", workers, "the number of workers") if workers is not None else None
+        self.run: dict[str, Any] = {"store": store, "backend": backend, "scheduler": scheduler, "workers": n,
+                                    "watch": _watch(backend)}
+        self.as_json = as_json
+        self.report = _output_file(report, "--report", ".html")
+        self.plot = _output_file(plot, "--plot", ".png")
 
 
-def _finish(result: dict[str, Any], as_json: bool, report: Path | None, plot: Path | None,
-            extra: dict[str, Any] | None = None) -> None:
+def _finish(result: lib.ExplainResult | lib.WhatifResult | lib.InevitabilityResult | lib.ClaimsResult,
+            opts: _Common) -> None:
+    """What the report adds (run through the store), then the result on stdout, then the report
+    and the chart."""
     from politburo import report as rp
 
-    if as_json:
-        _print_json(result)
+    extra = None
+    if opts.report is not None:
+        extra = lib.report_extras(result, ensemble_runs=REPORT_ENSEMBLE, replicates=REPORT_REPLICATES, **opts.run)
+    data = result.to_dict()
+    if opts.as_json:
+        print_json(data)
     else:
-        render(result)
-    console = err if as_json else out
-    if report is not None:
-        with writing("--report", report):
-            rp.write_report(result, report, extra)
-        _say(console, f"Wrote the report to {report}")
-    if plot is not None:
-        with writing("--plot", plot):
-            rp.write_plot(result, plot)
-        _say(console, f"Wrote the chart to {plot}")
+        render(data)
+    console = err if opts.as_json else out
+    if opts.report is not None:
+        with writing("--report", opts.report):
+            rp.write_report(data, opts.report, extra)
+        say(console, f"Wrote the report to {opts.report}")
+    if opts.plot is not None:
+        with writing("--plot", opts.plot):
+            rp.write_plot(data, opts.plot)
+        say(console, f"Wrote the chart to {opts.plot}")
 
 
 # ------------------------------------------------------------------ commands
-
-
-@dataclass
-class _Common:
-    """The options every experiment command shares."""
-
-    seed: str
-    store: str
-    backend: str
-    scheduler: str | None
-    workers: str | None
-    as_json: bool
-    report: str | None
-    plot: str | None
-
-
-# What a command runs: each step is (key in the result or None for the result itself, the
-# experiment, its summariser, the progress label).
-_Step = tuple[str | None, Experiment, Callable[[Experiment, Store], dict[str, Any]], str]
-# Given the seed, replicates, scenario and world: the outcome a report also shows, and the steps.
-_Plan = Callable[[int, int, str, dict[str, Any], dict[str, Any]], tuple[Outcome, list[_Step]]]
-
-
-def _command(opts: _Common, scenario: str, world_items: list[str] | None, world_option: str,
-             replicates: str | None, default_replicates: int, plan: _Plan) -> None:
-    """Parse and check every input (nothing is stored before all of it is valid), run the plan's
-    experiments through the store, and print, report and plot the result. A stop signal, a full
-    disk or failing workers end it with one line (see `politburo.cli_errors`)."""
-    with guarded(), _reported():
-        seed_value = _seed(opts.seed)
-        reps = _positive("--replicates", replicates, "the number of replicates") if replicates else default_replicates
-        where, raw = _scenario(scenario)
-        world = _world(where, raw, world_items, world_option)
-        outcome, steps = plan(seed_value, reps, where, raw, world)
-        report_path = _output_file(opts.report, "--report", ".html")
-        plot_path = _output_file(opts.plot, "--plot", ".png")
-        st = Store(opts.store)
-        st.check_writable()
-        with _backend(opts.backend, opts.scheduler, opts.workers) as be:
-            result: dict[str, Any] = {}
-            for key, exp, summarise, label in steps:
-                done = _execute(exp, st, be, summarise, label)
-                result = done if key is None else {**result, key: done}
-            extra = _extras(result, where, raw, world, seed_value, outcome, st, be, report_path)
-        _finish(result, opts.as_json, report_path, plot_path, extra)
+# Each parses its options, calls the library function of the same name (politburo.experiments.
+# library), and prints, reports and plots its result. A stop signal, a full disk or failing workers
+# end it with one line (see politburo.cli_errors).
 
 
 @app.command()
@@ -206,22 +149,12 @@ def explain(
 ) -> None:
     """Exact Shapley attribution of the outcome to the scenario's factors (or factor groups), with
     95% intervals, one-at-a-time effects and a verdict."""
-
-    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
-            Outcome, list[_Step]]:
-        if level not in an.LEVELS:
-            raise ScenarioError("--level", [f"unknown level {level!r} (use groups or factors)"])
-        draws = _positive("--uncertainty", uncertainty, "the number of parameter draws") if uncertainty else 0
-        oc = parse_outcome(outcome, raw, target or default_target(raw))
-        steps: list[_Step] = [(None, an.build_explain(where, raw, world, level, reps, seed_value),
-                               an.summarise_explain(oc), "Explain")]
-        if draws:
-            unc = an.build_uncertainty(where, raw, world, level, max(1, reps // 4), draws, seed_value)
-            steps.append(("uncertainty", unc, an.summarise_uncertainty(oc), "Uncertainty"))
-        return oc, steps
-
-    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot), scenario, set_, "--set",
-             replicates, 2000 if level == "groups" else 200, plan)
+    with guarded(), reported():
+        opts = _Common(seed, replicates, store, backend, scheduler, workers, as_json, report, plot)
+        draws = parse_positive("--uncertainty", uncertainty, "the number of parameter draws") if uncertainty else 0
+        result = lib.explain(scenario, target=target, outcome=outcome, level=level, replicates=opts.replicates,
+                             uncertainty=draws, seed=opts.seed, set=list(set_ or []), **opts.run)
+        _finish(result, opts)
 
 
 @app.command()
@@ -247,17 +180,12 @@ def whatif(
 ) -> None:
     """History against one counterfactual, paired under common random numbers: every principal's
     chance to win, the difference with its interval, and when victories come."""
-
-    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
-            Outcome, list[_Step]]:
-        off = _factors_off(factor)
-        sets = parse_overrides(list(set_ or []))
-        oc = parse_outcome(outcome, raw, target or default_target(raw))
-        exp = an.build_whatif(where, raw, world, off, sets, reps, seed_value)
-        return oc, [(None, exp, an.summarise_whatif(oc), "What if")]
-
-    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot), scenario, world_, "--world",
-             replicates, 4000, plan)
+    with guarded(), reported():
+        opts = _Common(seed, replicates, store, backend, scheduler, workers, as_json, report, plot)
+        result = lib.whatif(parse_factors_off(factor), list(set_ or []), scenario=scenario, target=target,
+                            outcome=outcome, replicates=opts.replicates, seed=opts.seed, world=list(world_ or []),
+                            **opts.run)
+        _finish(result, opts)
 
 
 @app.command()
@@ -282,19 +210,14 @@ def inevitability(
 ) -> None:
     """When did the outcome become inevitable? For each saved month, the chance of the final outcome
     given the state then, from fresh futures branched off baseline runs."""
-
-    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
-            Outcome, list[_Step]]:
-        n_fut = _positive("--futures", futures, "the number of futures")
-        step = _positive("--every", every, "the months between saved states")
-        if not 0 < threshold < 1:
-            raise ScenarioError("--threshold", [f"threshold must lie between 0 and 1, not {threshold}"])
-        oc = parse_outcome(outcome, raw, target or default_target(raw))
-        exp = an.build_inevitability(where, raw, world, reps, n_fut, step, seed_value)
-        return oc, [(None, exp, an.summarise_inevitability(oc, threshold), "Inevitability")]
-
-    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot), scenario, set_, "--set",
-             replicates, 200, plan)
+    with guarded(), reported():
+        opts = _Common(seed, replicates, store, backend, scheduler, workers, as_json, report, plot)
+        n_futures = parse_positive("--futures", futures, "the number of futures")
+        step = parse_positive("--every", every, "the months between saved states")
+        result = lib.inevitability(scenario, target=target, outcome=outcome, replicates=opts.replicates,
+                                   futures=n_futures, every=step, threshold=threshold, seed=opts.seed,
+                                   set=list(set_ or []), **opts.run)
+        _finish(result, opts)
 
 
 @app.command()
@@ -314,17 +237,11 @@ def claims(
     plot: PlotOpt = None,
 ) -> None:
     """Test an essay's claims: each claim's counterfactual against history, with a verdict."""
-    with _reported():
-        parsed = read_claims(file)
-
-    def plan(seed_value: int, reps: int, where: str, raw: dict[str, Any], world: dict[str, Any]) -> tuple[
-            Outcome, list[_Step]]:
-        exp, outcomes = build_claims(file, parsed, where, raw, world, reps, seed_value)
-        main = parse_outcome("win", raw, default_target(raw))
-        return main, [(None, exp, summarise_claims(parsed, outcomes), "Claims")]
-
-    _command(_Common(seed, store, backend, scheduler, workers, as_json, report, plot),
-             scenario or parsed.scenario or "soviet-1924", set_, "--set", replicates, 2000, plan)
+    with guarded(), reported():
+        opts = _Common(seed, replicates, store, backend, scheduler, workers, as_json, report, plot)
+        result = lib.claims(file, scenario=scenario, replicates=opts.replicates, seed=opts.seed,
+                            set=list(set_ or []), **opts.run)
+        _finish(result, opts)
 
 
 results_app = typer.Typer(help="List and show stored experiments.", invoke_without_command=True,
@@ -340,11 +257,11 @@ def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOp
         return
     exps = Store(store).experiments()
     if as_json:
-        _print_json([{k: m[k] for k in ("id", "kind", "scenario", "seed", "replicates", "runs", "tasks",
+        print_json([{k: m[k] for k in ("id", "kind", "scenario", "seed", "replicates", "runs", "tasks",
                                         "tasks_done", "complete")} for m in exps])
         return
     if not exps:
-        _say(out, f"No experiments stored in {store}")
+        say(out, f"No experiments stored in {store}")
         return
     import datetime
 
@@ -357,7 +274,7 @@ def results(ctx: typer.Context, store: StoreOpt = DEFAULT_STORE, as_json: JsonOp
                      f"{m['runs']:,}", f"{m['tasks_done']}/{m['tasks']}"])
     _table(f"Experiments in {store}", ("id", "kind", "scenario", "when", "status", "arms", "replicates",
                                        "runs", "tasks"), rows, left=5)
-    _say(out, "Show one with: politburo results show ID (a unique prefix is enough)")
+    say(out, "Show one with: politburo results show ID (a unique prefix is enough)")
 
 
 @results_app.command("show")
@@ -372,7 +289,7 @@ def results_show(
     if store == DEFAULT_STORE:
         store = given.get("store", DEFAULT_STORE)
     as_json = as_json or bool(given.get("json", False))
-    with _reported():
+    with reported():
         st = Store(store)
         found = st.resolve(exp_id)
         result = st.result(found)
@@ -381,33 +298,12 @@ def results_show(
             raise ScenarioError("results show", [(f"experiment {found} is incomplete ({len(st.done(found))} of "
                                                  f"{man['tasks']} tasks): re-run its command to finish it")])
     if as_json:
-        _print_json(result)
+        print_json(result)
     else:
         render(result)
 
 
 # ------------------------------------------------------------------ rendering
-
-
-def _extras(result: dict[str, Any], where: str, raw: dict[str, Any], world: dict[str, Any], seed: int,
-            outcome: Any, store: Store, backend: Backend, report: Path | None) -> dict[str, Any]:
-    """What a report shows besides the experiment: a sample chronicle, the winner distribution,
-    and the attribution and inevitability curve (run through the store when not already the result)."""
-    if report is None:
-        return {}
-    from politburo.api import ensemble, simulate
-
-    sc = load_raw(where, raw, world)
-    extra: dict[str, Any] = {"sample_run": simulate(sc, seed, 0).to_dict(),
-                             "ensemble": ensemble(sc, REPORT_ENSEMBLE, seed).summary()}
-    if result["kind"] != "explain":
-        exp = an.build_explain(where, raw, world, "groups", REPORT_REPLICATES, seed)
-        extra["explain"] = _execute(exp, store, backend, an.summarise_explain(outcome), "Report: explain")
-    if result["kind"] != "inevitability":
-        exp = an.build_inevitability(where, raw, world, REPORT_REPLICATES // 10, 10, 3, seed)
-        extra["inevitability"] = _execute(exp, store, backend, an.summarise_inevitability(outcome),
-                                          "Report: inevitability")
-    return extra
 
 
 def _table(title: str, columns: tuple[str, ...], rows: list[list[Cell]], left: int = 1,
@@ -453,16 +349,16 @@ def render(result: dict[str, Any]) -> None:
 
 
 def _header(result: dict[str, Any]) -> None:
-    _say(out, f"{result['scenario']} · experiment {result['experiment']} · seed {result['seed']} · "
-              f"{result['replicates']:,} replicates · {result['runs']:,} runs")
+    say(out, f"{result['scenario']} · experiment {result['experiment']} · seed {result['seed']} · "
+             f"{result['replicates']:,} replicates · {result['runs']:,} runs")
     if result.get("world"):
-        _say(out, "World: " + ", ".join(f"{k}={v}" for k, v in result["world"].items()))
+        say(out, "World: " + ", ".join(f"{k}={v}" for k, v in result["world"].items()))
 
 
 def _render_explain(result: dict[str, Any]) -> None:
     _header(result)
-    _say(out, f"Outcome: {result['text']} — {_pct(result['all_on']['mean'])} in history, "
-              f"{_pct(result['all_off']['mean'])} with every factor off")
+    say(out, f"Outcome: {result['text']} — {_pct(result['all_on']['mean'])} in history, "
+             f"{_pct(result['all_off']['mean'])} with every factor off")
     out.print()
     scale = max(abs(p["shapley"]["mean"]) for p in result["players"]) or 1.0
     rows: list[list[Cell]] = []
@@ -474,25 +370,25 @@ def _render_explain(result: dict[str, Any]) -> None:
                      _ci(p["remove_from_history"]), _ci(p["add_to_all_off"])])
     _table(f"Attribution ({result['level']}): exact Shapley values, 95% intervals",
            ("", "Shapley", "share", "", "remove", "add"), rows)
-    _say(out, "In percentage points. share: of the advantage over the all-off world (95% interval); "
-              "remove: the effect of switching only this off; add: of switching only this on in the all-off world")
+    say(out, "In percentage points. share: of the advantage over the all-off world (95% interval); "
+             "remove: the effect of switching only this off; add: of switching only this on in the all-off world")
     if result.get("coalitions"):
         _table("Every coalition of groups", ("arm", "chance"),
                [[c["arm"], f"{c['rate']['mean']:.1%} ± {100 * c['rate']['half']:.1f}"] for c in result["coalitions"]],
                prose=(0,))
-    _say(out, f"Shapley values sum exactly to the all-on minus all-off difference in every replicate: "
-              f"{'yes' if result['exact'] else 'NO'}")
+    say(out, f"Shapley values sum exactly to the all-on minus all-off difference in every replicate: "
+             f"{'yes' if result['exact'] else 'NO'}")
     out.print()
-    _say(out, result["verdict"])
+    say(out, result["verdict"])
     if result.get("uncertainty"):
         out.print()
         _render_uncertainty(result["uncertainty"])
 
 
 def _render_uncertainty(result: dict[str, Any]) -> None:
-    _say(out, f"Parameter uncertainty: {result['draws']} draws from the priors, {result['replicates']:,} "
-              f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
-              f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
+    say(out, f"Parameter uncertainty: {result['draws']} draws from the priors, {result['replicates']:,} "
+             f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
+             f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
     rows: list[list[Cell]] = []
     for p in result["players"]:
         sh = p["share"]
@@ -502,14 +398,14 @@ def _render_uncertainty(result: dict[str, Any]) -> None:
     _table("Attribution over parameter draws (median and 90% band)",
            ("", "Shapley median (pts)", "90% band", "share median", "main reason in"), rows)
     if result.get("sensitivity"):
-        _say(out, "Most influential parameters on the leading factor's value (rank correlation): " + ", ".join(
+        say(out, "Most influential parameters on the leading factor's value (rank correlation): " + ", ".join(
             f"{s['parameter']} {s['rank_correlation']:+.2f}" for s in result["sensitivity"][:3]))
-    _say(out, result["verdict"])
+    say(out, result["verdict"])
 
 
 def _render_whatif(result: dict[str, Any]) -> None:
     _header(result)
-    _say(out, f"Counterfactual: {result['counterfactual']['label']}")
+    say(out, f"Counterfactual: {result['counterfactual']['label']}")
     out.print()
     rows: list[list[Cell]] = []
     never: list[str] = []
@@ -526,18 +422,18 @@ def _render_whatif(result: dict[str, Any]) -> None:
     _table("Chance to win, paired under common random numbers",
            ("", "history", "counterf.", "diff. (pts)", "", "median victory"), rows)
     if never:
-        _say(out, f"Never win in either arm: {', '.join(never)}")
+        say(out, f"Never win in either arm: {', '.join(never)}")
     if result["victory_years"]:
         _table("Year of victory (share of runs)", ("year", "history", "counterfactual"),
                [[str(y["year"]), _pct(y["baseline"]), _pct(y["counterfactual"])] for y in result["victory_years"]])
     out.print()
-    _say(out, result["verdict"])
+    say(out, result["verdict"])
 
 
 def _render_inevitability(result: dict[str, Any]) -> None:
     _header(result)
-    _say(out, f"Outcome: {result['text']} ({_pct(result['final']['mean'])} of runs); "
-              f"{result['futures']} fresh futures from every {result['every']}-month saved state")
+    say(out, f"Outcome: {result['text']} ({_pct(result['final']['mean'])} of runs); "
+             f"{result['futures']} fresh futures from every {result['every']}-month saved state")
     out.print()
     rows: list[list[Cell]] = []
     for c in result["curve"]:
@@ -549,16 +445,16 @@ def _render_inevitability(result: dict[str, Any]) -> None:
     _table("Chance of the outcome given the state at each month",
            ("month", "all runs", "where it happened", "", "p10–p90", "where it did not"), rows)
     out.print()
-    _say(out, result["verdict"])
+    say(out, result["verdict"])
 
 
 def _render_claims(result: dict[str, Any]) -> None:
     _header(result)
-    _say(out, result["title"])
+    say(out, result["title"])
     out.print()
     style = {"supported": "green", "contradicted": "red"}
     for c in result["claims"]:
         out.say((f"[{c['verdict']}] ", style.get(c["verdict"], "yellow")), (c["text"], "bold"))
-        _say(out, f"    {c['estimate']}")
+        say(out, f"    {c['estimate']}")
     out.print()
-    _say(out, result["verdict"])
+    say(out, result["verdict"])

@@ -680,12 +680,20 @@ def _title(result: dict[str, Any]) -> str:
     return f"{TITLES.get(kind, kind)}: {result.get('text', '')}"
 
 
-def render_report(result: dict[str, Any], extra: dict[str, Any] | None = None) -> str:
-    """The report as one HTML string (plotly.js inline)."""
+def as_dict(result: Any) -> dict[str, Any]:
+    """An experiment's result as its JSON dict: a dict as it is, a typed result of the library
+    (`politburo.explain` ...) by its `to_dict()`."""
+    return result if isinstance(result, dict) else result.to_dict()
+
+
+def render_report(result: Any, extra: dict[str, Any] | None = None) -> str:
+    """The report as one HTML string (plotly.js inline), for a result as a dict or a typed result
+    and what `politburo.experiments.library.report_extras` adds."""
     from plotly.offline import get_plotlyjs
 
     from politburo import __version__
 
+    result = as_dict(result)
     extra = extra or {}
     kind = result["kind"]
     att = result if kind == "explain" else extra.get("explain")
@@ -728,8 +736,8 @@ def render_report(result: dict[str, Any], extra: dict[str, Any] | None = None) -
     ])
 
 
-def write_report(result: dict[str, Any], path: Path, extra: dict[str, Any] | None = None) -> None:
-    """One self-contained HTML report, printable on A4."""
+def write_report(result: Any, path: Path, extra: dict[str, Any] | None = None) -> None:
+    """One self-contained HTML report, printable on A4 (the result as a dict or a typed result)."""
     data = render_report(result, extra).encode("utf-8")
     atomic_write(path, lambda f: f.write(data))
 
@@ -796,12 +804,13 @@ def _png_chart(result: dict[str, Any]) -> Bars | Curve:
     raise ValueError(f"no chart for a {kind!r} result")
 
 
-def write_plot(result: dict[str, Any], path: Path) -> None:
-    """The main chart of a result as a static PNG (matplotlib, Agg; no display needed)."""
+def write_plot(result: Any, path: Path) -> None:
+    """The main chart of a result (a dict or a typed result) as a static PNG (matplotlib, Agg; no
+    display needed)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    chart = _png_chart(result)
+    chart = _png_chart(as_dict(result))
     if isinstance(chart, Curve):
         fig = Figure(figsize=(7.1, 4.2), layout="constrained")
         _mpl_curve(fig.subplots(), chart)

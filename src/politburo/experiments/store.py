@@ -39,6 +39,16 @@ def os_errno(exc: OSError) -> int | None:
     return int(found[1]) if found else None
 
 
+def os_reason(exc: OSError) -> str:
+    """The system's reason for an OS error, e.g. "No space left on device" (also when a library
+    gives it only inside its own message)."""
+    code = os_errno(exc)
+    if code is not None:
+        return os.strerror(code)
+    text = (exc.strerror or str(exc)).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
 def atomic_write(path: Path, write: Callable[[IO[bytes]], object]) -> None:
     """Write a file under a temporary name in its folder (`.NAME.<pid>.<random>.tmp`), then rename
     it into place: a reader, or a re-run after a crash, sees it whole or not at all.
