@@ -17,13 +17,18 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = [
+           "Action",
            "ClaimsResult",
            "EnsembleResult",
            "ExplainResult",
+           "IllegalAction",
            "InevitabilityResult",
+           "Observation",
+           "Policy",
            "RunResult",
            "ScenarioError",
            "UncertaintyResult",
+           "UtilityPolicy",
            "WhatifResult",
            "__version__",
            "builtin_names",
@@ -42,10 +47,22 @@ _WHERE = {"EnsembleResult": "politburo.api", "RunResult": "politburo.api", "ense
           "builtin_names": "politburo.loader", "load_scenario": "politburo.loader",
           "explain": _EXPERIMENTS, "whatif": _EXPERIMENTS, "inevitability": _EXPERIMENTS, "claims": _EXPERIMENTS,
           "ExplainResult": _EXPERIMENTS, "UncertaintyResult": _EXPERIMENTS, "WhatifResult": _EXPERIMENTS,
-          "InevitabilityResult": _EXPERIMENTS, "ClaimsResult": _EXPERIMENTS}
+          "InevitabilityResult": _EXPERIMENTS, "ClaimsResult": _EXPERIMENTS,
+          "Action": "politburo.api", "Observation": "politburo.api", "Policy": "politburo.api",
+          "UtilityPolicy": "politburo.api", "IllegalAction": "politburo.api"}
 
 if TYPE_CHECKING:
-    from politburo.api import EnsembleResult, RunResult, ensemble, simulate
+    from politburo.api import (
+        Action,
+        EnsembleResult,
+        IllegalAction,
+        Observation,
+        Policy,
+        RunResult,
+        UtilityPolicy,
+        ensemble,
+        simulate,
+    )
     from politburo.experiments.library import (
         ClaimsResult,
         ExplainResult,
