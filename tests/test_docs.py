@@ -23,6 +23,7 @@ import io
 import re
 import shlex
 import shutil
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,8 @@ import typer
 from typer.testing import CliRunner
 
 from politburo.cli import app
+from politburo.engine.state import RECORDS as STATE_RECORDS
+from politburo.engine.state import State
 
 REPO = Path(__file__).resolve().parents[1]
 PACKAGE = REPO / "src" / "politburo"
@@ -518,20 +521,24 @@ def test_the_repository_cites_only_documents_it_holds() -> None:
 
 
 def test_every_section_cited_exists() -> None:
-    """`docs/model.md` followed by a section sign or 'section' and a number, anywhere; a section
-    sign always after the document it cites; 'section N' inside model.md and scenarios.md; the
+    """`docs/model.md` followed by a section sign or 'section' and a number (or a list of section
+    signs and numbers), anywhere; a section sign always after the document it cites (or after
+    an earlier one of its list); 'section N' inside model.md and scenarios.md; the
     model.md column of the guide's parameter tables; and a section of the README cited by name
     after 'README,'."""
-    cite = re.compile(rf"(?:docs/)?(model|scenarios|experiments)\.md`?,?\s*(?:{SECTION}|section\s+)(\d+(?:\.\d+)*)")
+    number = r"\d+(?:\.\d+)*"
+    cite = re.compile(rf"(?:docs/)?(model|scenarios|experiments)\.md`?,?\s*(?:{SECTION}|section\s+)({number})"
+                      rf"((?:,\s*{SECTION}{number})*)")
     bad = []
     for path in TEXT_FILES:
         text = path.read_text(encoding="utf-8")
         for m in cite.finditer(text):
-            if m.group(2) not in numbered(DOC_NAMES[f"{m.group(1)}.md"]):
-                bad.append(f"{rel(path)}: {m.group(0)!r}: no such section in docs/{m.group(1)}.md")
+            for n in [m.group(2), *re.findall(number, m.group(3))]:
+                if n not in numbered(DOC_NAMES[f"{m.group(1)}.md"]):
+                    bad.append(f"{rel(path)}: {m.group(0)!r}: no such section {n} in docs/{m.group(1)}.md")
         for m in re.finditer(SECTION, text):
-            before = text[max(0, m.start() - 20):m.start()]
-            if not re.search(r"\.md`?,?\s*$", before):
+            before = text[max(0, m.start() - 80):m.start()]
+            if not re.search(rf"\.md`?,?\s*(?:{SECTION}{number},\s*)*$", before):
                 bad.append(f"{rel(path)}: {before + text[m.start():m.end() + 4]!r}: which document?")
         for m in re.finditer(r"README,\s*\*?([A-Z][\w ]*?)\*?\)", text):
             if m.group(1) not in headings(REPO / "README.md"):
@@ -556,7 +563,12 @@ def _defined(name: str, files: list[Path]) -> bool:
 
 
 def test_every_kernel_function_and_file_the_docs_name_exists() -> None:
-    """Backquoted `_kernel`, `module.function`, `Class.method` and `path/file.py` names."""
+    """Backquoted `_kernel`, `module.function`, `Class.method` and `path/file.py` names. A state
+    variable's path (`world.line`, `bodies.committee`) names a field of a record of the state,
+    even where the record shares its name with a module (docs/model.md checks its names in
+    full: tests/test_model_doc.py)."""
+    hints = typing.get_type_hints(State)
+    record_fields = {name: set(hints[name]._fields) for name in STATE_RECORDS}
     engine = sorted((PACKAGE / "engine").glob("*.py"))
     modules = {p.stem: p for p in [*engine, *PACKAGE.glob("*.py"), *(PACKAGE / "experiments").glob("*.py")]}
     classes = {m.group(1): p for p in modules.values()
@@ -568,6 +580,8 @@ def test_every_kernel_function_and_file_the_docs_name_exists() -> None:
             pair = re.fullmatch(r"(\w+)\.(\w+)", name)
             if re.fullmatch(r"_[a-z]\w*", name):
                 ok = _defined(name, engine)
+            elif pair and pair.group(2) in record_fields.get(pair.group(1), ()):
+                ok = True
             elif pair and pair.group(1) in classes:
                 ok = _defined(pair.group(2), [classes[pair.group(1)]])
             elif pair and pair.group(1) in modules and pair.group(1) not in KEY_TABLES and pair.group(2) not in FILE_TYPES:
