@@ -126,7 +126,8 @@ def test_a_document_is_published_once_with_a_decayed_force() -> None:
     assert doc.force[0, d] == pytest.approx(0.9 * (1 - decay))  # not published again
     assert doc.force[1:, d] == pytest.approx(force[1:] * (1 - decay))
     assert doc.public[:, d].all() and (doc.released[1:, d] == st_.month).all()
-    assert st_.leaders.grounds[:, 1].tolist() == pytest.approx([grounds[0, 1], grounds[1, 1] + 1.5, grounds[2, 1] + 1.5])
+    assert st_.leaders.grounds[:, 1].tolist() == pytest.approx(
+        [grounds[0, 1], grounds[1, 1] + 1.5, grounds[2, 1] + 1.5])
     again = doc.force[:, d].copy()
     documents.publish(sp, st_, publishers, Log(), np.ones(B, dtype=bool))
     assert doc.force[:, d] == pytest.approx(again * (1 - decay))  # only the monthly decay

@@ -29,7 +29,8 @@ def _victory(top: list[bool], clients: list[int], unaligned: int, in_bureau: lis
     """outcome._victory in one run of three leaders; leader 0 alone sits in the committee."""
     in_committee = [True, False, False]
     L = len(top)
-    won, w = outcome._victory(np.array([top]), outcome._share(np.array([[*clients, unaligned]]), np.array([in_committee])),
+    share = outcome._share(np.array([[*clients, unaligned]]), np.array([in_committee]))
+    won, w = outcome._victory(np.array([top]), share,
                               np.array([in_bureau]), np.array([submitted or [False] * L]),
                               np.array([expelled or [False] * L]), np.array([True]))
     return bool(won[0]), int(w[0])

@@ -131,7 +131,8 @@ def check_state(spec: Spec, s: State, t: int, prev_winner: np.ndarray, prev_vict
         seats = s.bodies.bureau.sum(axis=1) + s.leaders.in_bureau.sum(axis=1) + int(s.founder_alive)
         assert (seats == spec.bureau_size[now]).all(), (
             f"month {t}: bureau of {seats.tolist()} after filling, scheduled {spec.bureau_size[now]}")
-    assert not (s.leaders.expelled & (s.leaders.in_bureau | s.leaders.in_committee)).any(), "an expelled leader sits in a body"
+    lead = s.leaders
+    assert not (lead.expelled & (lead.in_bureau | lead.in_committee)).any(), "an expelled leader sits in a body"
     # standing
     bad = (s.leaders.prestige < 0.0) | (s.leaders.prestige > 1.5) | ~np.isfinite(s.leaders.prestige)
     assert not bad.any(), (f"month {t}: prestige {s.leaders.prestige[bad].tolist()} outside [0, 1.5] "
@@ -150,14 +151,16 @@ def check_state(spec: Spec, s: State, t: int, prev_winner: np.ndarray, prev_vict
     assert not s.leaders.allied[:, np.arange(L), np.arange(L)].any()
     assert np.array_equal(s.leaders.allied, s.leaders.allied.transpose(0, 2, 1))
     # records
-    for rec in (s.records.sanctions, s.records.defeated, s.offices.lost, s.documents.released, s.records.coalition_first):
+    rec_ = s.records
+    for rec in (rec_.sanctions, rec_.defeated, s.offices.lost, s.documents.released, rec_.coalition_first):
         assert (rec <= t).all() and (rec >= -1).all()
     assert np.array_equal(s.running, s.records.winner < 0)
     won = s.records.winner >= 0
     assert ((s.records.winner >= -1) & (s.records.winner < L)).all()
     assert ((s.records.victory >= 0) & (s.records.victory <= t))[won].all() and (s.records.victory[~won] == -1).all()
     was = prev_winner >= 0
-    assert np.array_equal(s.records.winner[was], prev_winner[was]) and np.array_equal(s.records.victory[was], prev_victory[was])
+    assert np.array_equal(s.records.winner[was], prev_winner[was])
+    assert np.array_equal(s.records.victory[was], prev_victory[was])
 
 
 def run_checked(spec: Spec, seed: int, B: int = BATCH) -> State:
