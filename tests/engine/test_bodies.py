@@ -134,8 +134,6 @@ def test_the_bureau_filled_has_the_size_asked_for(seed: int, B: int, L: int, siz
     assert (lead.in_bureau.sum(axis=1) - was.sum(axis=1) <= 3).all()
 
 
-@pytest.mark.xfail(strict=True, reason="engine bug: a bureau smaller than its seated principals sheds "
-                                       "fillers it does not have (negative seats)")
 def test_a_bureau_smaller_than_its_seated_principals_keeps_no_negative_seats() -> None:
     """Two principals seated, no client fillers, a bureau of one: there is nothing to shed."""
     lead = leaders(1, 2, in_bureau=True)

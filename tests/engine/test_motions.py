@@ -67,7 +67,7 @@ def _setup(cases: list[dict[str, object]], congress: bool, plenum: bool, month: 
         running[r] = bool(c.get("running", True))
         lead.expelled[r, 0] = bool(c.get("expelled", False))
     n_want = np.zeros(4, dtype=np.int64)
-    out = motions._motion_setup(0, tgt, running, lead, rung, office, month, congress, plenum,
+    out = motions._motion_setup(0, tgt, running, lead, (rung, office), month, (congress, plenum),
                                 params(ladder_pause=pause, supermajority=SUPER), n_want)
     return {**dict(zip(("target", "motion", "office", "want", "body", "needed"), out, strict=True)),
             "n_want": n_want}

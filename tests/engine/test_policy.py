@@ -37,9 +37,9 @@ def test_expulsion_is_proposed_only_against_a_faction_under_the_ban() -> None:
 
     def choose(ban: bool) -> np.ndarray:
         U = np.zeros((B, L, len(policy.ACTIONS)))
-        return policy._motion_choice(U, np.ones((B, L), dtype=bool), np.ones((B, L, L)), rung, office, since, lead,
-                                     st_.bodies.committee, policy._view(sp, st_), st_.documents.force, sp.facts,
-                                     params(faction_ban=1.0 if ban else 0.0), size)
+        return policy._motion_choice(U, np.ones((B, L), dtype=bool), np.ones((B, L, L)),
+                                     policy.Ladder(rung, office, since), lead, policy._view(sp, st_, size), sp.facts,
+                                     params(faction_ban=1.0 if ban else 0.0))
 
     assert choose(True)[:, 0].tolist() == [-1, 1, 1]
     assert choose(False)[:, 0].tolist() == [-1, -1, 1]

@@ -215,9 +215,9 @@ def test_the_lean_of_uncommitted_members_is_the_documented_sum() -> None:
                factionalism_charge=w[4], bonaparte_fear=w[5], removal_push=w[6])
     lead = leaders(B, L, A, prestige=prestige, heir=heir, ideology=ideology, grounds=grounds, faction=faction,
                    allied=allied)
-    got = votes._lean(np.ones(B, dtype=bool), votes.Motion(proposer, target, motion, office), lead, line,
-                      votes.Sides(ctrl, army), doc_force, facts(powers=powers(top.tolist()), doc_removal=doc_removal),
-                      p)
+    got = votes._lean(np.ones(B, dtype=bool), votes.Motion(proposer, target, motion, office), lead,
+                      votes.Context(ctrl, army, line, doc_force), facts(powers=powers(top.tolist()),
+                                                                        doc_removal=doc_removal), p)
     for r in range(B):
         ref = _lean_by_the_formula(proposer[r], target[r], motion[r], office[r], prestige[r], heir[r], ideology[r],
                                    line[r], grounds[r], faction[r], allied[r], ctrl[r], army[r], doc_force[r],

@@ -161,7 +161,8 @@ def fill_bureau(spec: Spec, st: State, size: int, log: lg.Log | None, running: n
     """The Central Committee fills Politburo vacancies (docs/model.md §7.4): first up to three
     principals who sit in the committee and are neither removed, expelled nor submitted (by
     prestige plus heir legitimacy), then clients of the largest committee bloc; a smaller
-    Politburo sheds clients first, unaligned ones before the largest bloc's.
+    Politburo sheds clients, unaligned ones before the largest bloc's, and never a seated
+    principal (it stays larger than its size while they outnumber it).
 
     Reads: leaders (removed, in_committee, expelled, submitted, prestige, heir); bodies.committee;
         whether the founder is alive (his seat).
@@ -222,6 +223,8 @@ def _fill_bureau(size, founder, leaders, bodies, running, ev):  # pragma: no cov
                 for k in range(1, L):
                     if bureau[r, k] > bureau[r, col]:
                         col = k
+            if bureau[r, col] <= 0:
+                break  # no client left to shed: the seated principals stay
             bureau[r, col] -= 1
     return n
 

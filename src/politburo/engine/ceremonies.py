@@ -17,6 +17,7 @@ from politburo.engine.state import State
 def founder_death(spec: Spec, st: State, log: Log, running: np.ndarray) -> None:
     """Step 2, in the scheduled month only: the founder dies and his Politburo seat falls vacant.
 
+    Reads: nothing.
     Writes: state.founder_alive; a FOUNDER_DEATH event."""
     st.founder_alive = False
     log.event(st.month, lg.FOUNDER_DEATH, running)

@@ -10,7 +10,7 @@ from politburo.engine.state import State
 
 
 def cached(st: State, key: tuple, make) -> np.ndarray:  # type: ignore[no-untyped-def]
-    """Office-derived arrays are recomputed only after offices change (`offices.set_holder`
+    """Office-derived arrays are recomputed only after offices change hands (`motions.apply`
     clears the cache)."""
     if key not in st.cache:
         st.cache[key] = make()
@@ -70,7 +70,7 @@ def largest_remainder(weights: np.ndarray, total: np.ndarray) -> np.ndarray:
 
 
 # ---------------------------------------------------------------- compiled helpers
-# Fused kernels reproduce NumPy's arithmetic exactly: row sums use NumPy's pairwise order.
+# Compiled helpers reproduce NumPy's arithmetic exactly: row sums use NumPy's pairwise order.
 
 
 @kernel

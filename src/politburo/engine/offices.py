@@ -1,6 +1,6 @@
 """Offices change hands: the one place that writes who holds an office (docs/model.md §6).
 
-Offices change hands only by a passed motion (`motions.apply_passed`): the sanction ladder's
+Offices change hands only by a passed motion (`motions.apply`): the sanction ladder's
 first rung, an expulsion, or a document's removal read to a congress. Every such change goes
 through `transfer`, which also dates the first loss of the office."""
 

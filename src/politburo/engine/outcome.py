@@ -136,7 +136,11 @@ def record_series(spec: Spec, st: State, series: dict, perceived: np.ndarray, ac
     """Step 20 (when `simulate` asks for them): append this month's monthly series to `series`
     (name: list of arrays): prestige, heir, committee_share, actual_power, perceived_power
     (others' mean perception of each, excluding himself), apparatus (share of regional
-    secretaries who are each leader's clients), target, economy, members (total)."""
+    secretaries who are each leader's clients), target, economy, members (total).
+
+    Reads: leaders prestige, heir, target, in_committee; bodies.committee; regions patron,
+        members; world.economy; `perceived` (B, L, L) and `actual` (B, L) power of this month.
+    Writes: nothing of the state; appends one (B, …) array per series to `series`."""
     L = spec.L
     lead = st.leaders
     row = {

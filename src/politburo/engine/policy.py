@@ -249,7 +249,10 @@ def choose(spec: Spec, st: State, rng: Streams, th: np.ndarray, running: np.ndar
 def utilities(spec: Spec, st: State, th: np.ndarray, running: np.ndarray,
               meeting: bool) -> tuple[np.ndarray, np.ndarray]:
     """(B, L, 7) each leader's utility of each action (-inf: not open to him) and (B, L) the
-    rival his motion would target (-1 none), before the noise of `choose`."""
+    rival his motion would target (-1 none), before the noise of `choose`.
+
+    Reads: as `choose`, without the noise.
+    Writes: nothing."""
     p = spec.params
     lead = st.leaders
     t = st.month

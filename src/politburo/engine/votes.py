@@ -186,6 +186,8 @@ def tally(spec: Spec, st: State, rng: Streams, sub: int, body: int, proposer: np
 
 @kernel
 def _tally_fused(mask, blocs, seated, mo, leaders, ctx, facts, params, needed, draws):  # pragma: no cover
+    """`stance`, `lean` and the count of one vote in a single compiled call (the usual case of
+    `tally`: a motion at a meeting, several a month, each over the whole batch)."""
     s = _stance(leaders, mo.proposer, mo.target)
     x = _lean(mask, mo, leaders, ctx, facts, params)
     return _tally(mask, blocs, seated, s, x, needed, draws, params)

@@ -1,4 +1,4 @@
-"""Ideology and the economy (docs/model.md §7.1, §7.9): shocks move which positions look
+"""Ideology and the economy (docs/model.md §7.1): shocks move which positions look
 vindicated, members' sentiment drifts toward them, leaders whose line fits the mood gain
 standing; leaders who choose to change their line move toward where they would like to stand."""
 
