@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from politburo.engine.bodies import seed_bodies
 from politburo.engine.log import Log
 from politburo.engine.outcome import record_month
+from politburo.engine.players import Players
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import (
@@ -109,7 +109,7 @@ def initial_state(spec: Spec, B: int) -> State:
 
 
 def run_batch(spec: Spec, seed: int, replicates: np.ndarray, series: bool = False,
-              state: State | None = None, log: Log | None = None, players: Any = None) -> BatchResult:
+              state: State | None = None, log: Log | None = None, players: Players | None = None) -> BatchResult:
     """Simulate runs `replicates` (B,) of `seed` from `state` (default: the start) to the last
     month; every month is run, whether or not the runs are decided (docs/model.md §3)."""
     replicates = np.asarray(replicates, dtype=np.int64)

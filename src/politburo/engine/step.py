@@ -4,8 +4,6 @@ and what it writes."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from politburo.engine import (
@@ -24,15 +22,16 @@ from politburo.engine import (
 )
 from politburo.engine.common import party_line
 from politburo.engine.log import Log
+from politburo.engine.players import Players
 from politburo.engine.rng import Streams
 from politburo.engine.spec import Spec
 from politburo.engine.state import State
 
 
 def step(spec: Spec, st: State, rng: Streams, log: Log, series: dict | None = None,
-         players: Any = None) -> np.ndarray:
-    """Advance every run of the batch by one month. `players` (an `engine.players.Players`)
-    lets other policies choose for some leaders; `series` collects monthly series.
+         players: Players | None = None) -> np.ndarray:
+    """Advance every run of the batch by one month. `players` lets other policies choose for
+    some leaders (a batch of one run); `series` collects monthly series.
     Returns the (B, L) bitmasks of the coalition against each leader this month."""
     t = st.month
     running = st.running.copy()  # runs still being fought at the start of the month
