@@ -1,6 +1,22 @@
-"""Documents (docs/model.md §7.11): when one reaches the leaders they decide its handling (read it to the congress
-or keep it to the delegations); later publication is weaker, can be suppressed by the
-police, and a losing side that publishes looks desperate."""
+"""Documents such as a testament (docs/model.md §7.11), in one place.
+
+The life of a document, month by month (the lines of `step.py` that call this module):
+
+1. It reaches the leaders in its arrival month (`arrivals`, step 15): the principal who gains
+   most from it (`benefit`: damage to the rivals he finds threatening, less damage to himself
+   and half to his allies) moves that the Central Committee read it in full; the vote decides
+   (`votes.tally`). Read in full, it does its damage at full force (`release`) and, if a
+   congress sits, the removals it asks for are put to the delegates (`congress_removals`);
+   kept back, it is read to the delegations at a quarter of its force.
+2. Each month after, any leader may choose to publish it (`publish_utility`, the utility the
+   built-in policy weighs; `publish`, step 14): its force has decayed, is halved when its main
+   target controls the police, the publisher looks desperate if his side is losing, and
+   defying the committee gives him grounds.
+3. While it has force, a motion to remove a leader from the office it asks him to leave gets
+   `removal_push · force` added to its lean — the one effect computed elsewhere, in the vote
+   model (`votes._lean`, and the proposer's own estimate, `policy._estimate`).
+4. A scenario may force its release on a date (`doc_forced`, a factor), handled in `arrivals`.
+"""
 
 from __future__ import annotations
 
@@ -54,6 +70,27 @@ def benefit_one(th, allied, dmg, r, i):  # pragma: no cover - compiled
             w -= 0.5
         v += w * dmg[j]
     return v
+
+
+@kernel
+def publish_utility(U, th, allied, d, doc_public, active, losing, facts, params):  # pragma: no cover - compiled
+    """Into `U` (B, L), each leader's utility of publishing document d, where it is still not
+    public and would help him (`benefit` > 0): 4 · benefit · ambition, less 2 · `desperation`
+    when his side is losing, less caution, less 0.2 (docs/model.md §7.7). Other entries are left
+    as they are."""
+    dmg = facts.doc_damage[d]
+    ambition, caution, desperation = facts.ambition, facts.caution, params.desperation
+    B, L = active.shape
+    for r in range(B):
+        if doc_public[r, d]:
+            continue
+        for i in range(L):
+            if not active[r, i]:
+                continue  # (the benefit is computed only where it can matter)
+            b = benefit_one(th, allied, dmg, r, i)
+            if b > 0:
+                U[r, i] = (4.0 * b * ambition[i] - desperation * (1.0 if losing[r, i] else 0.0) * 2.0
+                           - caution[i] - 0.2)
 
 
 def release(spec: Spec, st: State, d: int, mask: np.ndarray, force: np.ndarray | float) -> None:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from politburo.engine.common import controls, dist_row, holds, party_line
-from politburo.engine.documents import benefit_one
+from politburo.engine.documents import publish_utility
 from politburo.engine.jit import kernel
 from politburo.engine.ladder import EXPEL, REMOVE_COMMITTEE, REMOVE_OFFICE, RUNG, next_rung
 from politburo.engine.rng import Streams, draw_uniform
@@ -265,7 +265,7 @@ def utilities(spec: Spec, st: State, th: np.ndarray, running: np.ndarray,
     for d in range(len(spec.document_names)):
         if not 0 <= spec.doc_arrival[d] < t:
             continue
-        _publish_utility(U, th, lead.allied, d, st.documents.public, active, losing, spec.facts, p)
+        publish_utility(U[:, :, PUBLISH], th, lead.allied, d, st.documents.public, active, losing, spec.facts, p)
     target_of = np.full((st.B, spec.L), -1)
     if meeting:
         rung, office = next_rung(spec, st)
@@ -274,24 +274,6 @@ def utilities(spec: Spec, st: State, th: np.ndarray, running: np.ndarray,
         target_of = _motion_choice(U, free, th, Ladder(rung, office, t - lead.last_sanction), lead,
                                    _view(spec, st, size), spec.facts, p)
     return U, target_of
-
-
-@kernel
-def _publish_utility(U, th, allied, d, doc_public, active, losing, facts, params):  # pragma: no cover - compiled
-    """The utility of publishing document d, where it is still closed and would help him."""
-    dmg = facts.doc_damage[d]
-    ambition, caution, desperation = facts.ambition, facts.caution, params.desperation
-    B, L = active.shape
-    for r in range(B):
-        if doc_public[r, d]:
-            continue
-        for i in range(L):
-            if not active[r, i]:
-                continue  # (the benefit is computed only where it can matter)
-            b = benefit_one(th, allied, dmg, r, i)
-            if b > 0:
-                U[r, i, PUBLISH] = (4.0 * b * ambition[i] - desperation * (1.0 if losing[r, i] else 0.0) * 2.0
-                                    - caution[i] - 0.2)
 
 
 @kernel
