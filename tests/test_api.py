@@ -91,3 +91,30 @@ def test_an_illegal_action_is_a_clear_error() -> None:
 def test_a_policy_for_an_unknown_leader_is_a_scenario_error() -> None:
     with pytest.raises(politburo.ScenarioError, match="no leader 'lenin' in the scenario; leaders are stalin"):
         politburo.simulate("soviet-1924", policies={"lenin": UtilityPolicy()})
+
+
+def test_a_policy_must_return_an_action() -> None:
+    with pytest.raises(IllegalAction, match=r"^the policy of trotsky returned 'polemic' in January 1924, not an Action$"):
+        politburo.simulate("soviet-1924", seed=1, policies={"trotsky": lambda obs: "polemic"})
+
+
+def test_policies_must_be_a_mapping() -> None:
+    with pytest.raises(politburo.ScenarioError, match="must map leader ids to policies"):
+        politburo.simulate("soviet-1924", policies=[("trotsky", UtilityPolicy())])  # type: ignore[arg-type]
+
+
+def test_a_library_call_says_once_when_it_must_compile_the_engine(tmp_path: Any, monkeypatch: Any) -> None:
+    """With no compiled kernel in the cache folder, the first library call warns that it compiles
+    (a CompileNotice); later calls in the same process, or a warm cache, say nothing."""
+    from politburo import api
+    from politburo.engine import jit
+
+    monkeypatch.setattr(api._Engine, "compiled", False)
+    monkeypatch.setattr(jit, "cache_dir", lambda: tmp_path)
+    assert api.engine_needs_compiling() == (True, True)
+    with pytest.warns(api.CompileNotice, match="compiling the simulation engine, first run only"):
+        api._notice_compile()
+    assert api.engine_needs_compiling() == (False, True)
+    monkeypatch.setattr(api._Engine, "compiled", False)
+    (tmp_path / "common.pw_sum-1.py311.nbi").write_bytes(b"")
+    assert api.engine_needs_compiling() == (False, True)

@@ -242,7 +242,7 @@ def test_the_compile_notice_on_a_terminal_is_a_spinner_on_stderr(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     import io
 
-    from politburo import cli_app
+    from politburo import api, cli_app
     from politburo.engine import jit
 
     class Tty(io.StringIO):
@@ -251,7 +251,7 @@ def test_the_compile_notice_on_a_terminal_is_a_spinner_on_stderr(tmp_path: Path,
 
     tty = Tty()
     monkeypatch.setattr(jit, "cache_dir", lambda: tmp_path)  # an empty kernel folder: compile needed
-    monkeypatch.setattr(cli_app._Engine, "compiled", False)
+    monkeypatch.setattr(api._Engine, "compiled", False)
     monkeypatch.setattr(sys, "stderr", tty)
     monkeypatch.setattr(cli_app.err, "is_interactive", True)  # as it is when started on a terminal
     with cli_app.compiling():
@@ -279,7 +279,7 @@ def test_the_compile_notice_in_a_log_is_one_plain_line(tmp_path: Path) -> None:
 
     first = run()
     assert first.returncode == 0, first.stderr
-    assert first.stderr == "politburo: compiling the simulation engine, first run only…\n"
+    assert first.stderr == "politburo: compiling the simulation engine, first run only (a minute or two)…\n"
     assert json.loads(first.stdout)["seed"] == 1
     second = run()
     assert (second.returncode, second.stderr, second.stdout) == (0, "", first.stdout)

@@ -4,6 +4,7 @@ and web app call these and add nothing to the model."""
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +35,7 @@ from politburo.sizes import check_disk, check_memory, check_runs
 
 __all__ = [
     "Action",
+    "CompileNotice",
     "EnsembleResult",
     "IllegalAction",
     "Observation",
@@ -50,6 +52,44 @@ __all__ = [
     "simulate",
     "wilson",
 ]
+
+
+COMPILE_NOTICE = "politburo: compiling the simulation engine, first run only (a minute or two)…"
+
+
+class CompileNotice(UserWarning):
+    """Issued once when a library call must first compile the engine's kernels (the first run
+    after an install or a change to the engine: a minute or two of CPU time)."""
+
+
+class _Engine:
+    compiled = False  # this process has run the engine (its kernels are compiled or loaded)
+
+
+def engine_needs_compiling() -> tuple[bool, bool]:
+    """(the engine's kernels must be compiled before the next run, they are cached on disk):
+    true until this process has run the engine, when no compiled kernel of this engine
+    version is in the cache folder (or none can be written)."""
+    if _Engine.compiled:
+        return False, True
+    from politburo.engine.jit import cache_dir
+
+    folder = cache_dir()
+    if folder is None:
+        return True, False
+    return not any(folder.glob("*.nbi")), True
+
+
+def engine_compiled() -> None:
+    """Record that this process has run the engine (its kernels are compiled or loaded)."""
+    _Engine.compiled = True
+
+
+def _notice_compile() -> None:
+    needed, cached = engine_needs_compiling()
+    if needed and cached:
+        warnings.warn(COMPILE_NOTICE, CompileNotice, stacklevel=3)
+    engine_compiled()
 
 
 def _check_seed(seed: Any) -> int:
@@ -158,8 +198,11 @@ def simulate(scenario: Scenario | str = "soviet-1924", seed: int = 0, replicate:
     sc = _scenario(scenario)
     seed = _check_seed(seed)
     spec = compile_scenario(sc)
+    _notice_compile()
     log = Log()
     players = None
+    if policies is not None and not isinstance(policies, Mapping):
+        raise ScenarioError("policies", [f"must map leader ids to policies (a dict), not {type(policies).__name__}"])
     if policies:
         try:
             players = Players(spec, policies, log)
@@ -404,6 +447,7 @@ def check_ensemble(sc: Scenario, runs: Any, seed: Any, batch_size: Any, folder: 
 def _batches(spec: Spec, seed: int, runs: int, batch_size: int,
              progress: Callable[[int], None] | None) -> Iterator[tuple[int, BatchResult]]:
     """(first replicate, result) of each batch of replicates 0..runs-1, in order."""
+    _notice_compile()
     for start in range(0, runs, batch_size):
         reps = np.arange(start, min(runs, start + batch_size))
         yield start, run_batch(spec, seed, reps)

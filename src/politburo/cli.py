@@ -48,6 +48,8 @@ def _warn_in_one_line(message: Warning | str, category: type[Warning], filename:
 
 def main() -> None:
     """Entry point of the `politburo` script."""
+    # the library's notice of a first compile: the commands show their own (a spinner)
+    warnings.filterwarnings("ignore", message="politburo: compiling the simulation engine")
     warnings.showwarning = _warn_in_one_line
     protect(sys.stdout)  # what the terminal cannot show is written in ASCII, never a traceback
     protect(sys.stderr)

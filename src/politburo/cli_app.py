@@ -97,33 +97,27 @@ def print_json(data: Any) -> None:
 
 # ------------------------------------------------------------------ the engine's first compile
 
-COMPILING = "Compiling the simulation engine, first run only…"
+COMPILING = "Compiling the simulation engine, first run only (a minute or two)…"
 IN_MEMORY = "Compiling the simulation engine in memory (no writable cache folder)…"
-
-
-class _Engine:
-    """Whether this process has compiled the engine's kernels (kept in memory when no cache
-    folder can be written, so that every new process compiles them again)."""
-
-    compiled = False
 
 
 def _compile_folder() -> tuple[bool, bool]:
     """(the kernels need compiling, they are cached on disk)."""
-    if _Engine.compiled:
-        return False, True
-    from politburo.engine.jit import cache_dir
+    from politburo.api import engine_needs_compiling
 
-    folder = cache_dir()
-    if folder is None:
-        return True, False
-    return not any(folder.glob("*.nbi")), True
+    return engine_needs_compiling()
+
+
+def _compiled() -> None:
+    from politburo.api import engine_compiled
+
+    engine_compiled()
 
 
 @contextmanager
 def compiling() -> Iterator[None]:
     """Run a block that may compile the engine's kernels (the first run after an install or a
-    change to the engine spends 30 to 60 seconds compiling). If they need compiling: on a
+    change to the engine spends a minute or two compiling). If they need compiling: on a
     terminal, a spinner on stderr says so while the block runs and leaves nothing behind; on a
     stderr that is no terminal (a log), one plain line, and nothing more (none at all when the
     kernels cannot be cached: the cache's warning has said so). Nothing goes to stdout."""
@@ -138,7 +132,7 @@ def compiling() -> Iterator[None]:
         if cached:
             say(err, f"politburo: {COMPILING[0].lower()}{COMPILING[1:]}")
         yield
-    _Engine.compiled = True
+    _compiled()
 
 
 def warm_up(scenario: Scenario) -> None:

@@ -141,7 +141,8 @@ class Players:
             obs = self._observe(spec, st, th, perceived, U, legal, model, meeting, i)
             chosen = pol.act(obs) if isinstance(pol, Policy) else pol(obs)
             if not isinstance(chosen, Action):
-                chosen = Action(*chosen) if isinstance(chosen, tuple) else Action(str(chosen))
+                raise IllegalAction(f"the policy of {self.ids[i]} returned {chosen!r} in {spec.date(st.month)}, "
+                                    "not an Action")
             if chosen not in legal:
                 open_ = ", ".join(str(a) for a in legal)
                 raise IllegalAction(f"{self.ids[i]} cannot {chosen} in {spec.date(st.month)}; open to him: {open_}")
