@@ -35,7 +35,7 @@ def _limited(args: list[str], store: Path) -> subprocess.CompletedProcess[str]:
      "--replicates"),
     (["explain", "--scenario", "tutorial", "--level", "factors", "--replicates", "100000000"], "--replicates"),
     (["inevitability", "--scenario", "tutorial", "--replicates", "10", "--futures", "1000000000"],
-     "--replicates"),
+     "--replicates, --futures"),
     (["explain", "--scenario", "tutorial", "--uncertainty", "1000000000000", "--replicates", "10"],
      "--uncertainty"),
     (["ensemble", "--runs", "1000000000000"], "--runs"),

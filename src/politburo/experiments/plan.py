@@ -88,7 +88,7 @@ class Experiment:
     _tasks: list[Task] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        check_runs("--replicates", self.runs, self.describe_size())
+        check_runs("--replicates, --futures" if self.futures else "--replicates", self.runs, self.describe_size())
 
     def describe_size(self) -> str:
         """'2 arms × 1,000 replicates × (1 + 10 futures × 28 branch months)'."""
