@@ -4,12 +4,14 @@ imports inside functions included). The command line is layered: `politburo.cli`
 point) imports the command modules, which import `politburo.cli_app` and `politburo.cli_options`,
 never each other or the entry point.
 
-Every module of src/politburo is parsed with `ast`; nothing is imported.
+Every module of src/politburo is parsed with `ast`; nothing is imported. `tests/test_layers.py`
+checks the layers with the same reader.
 """
 
 from __future__ import annotations
 
 import ast
+from functools import cache
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "politburo"
@@ -36,13 +38,15 @@ def _type_checking(node: ast.If) -> bool:
         (isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
 
 
-def imports(name: str) -> list[tuple[str, str | None]]:
+@cache
+def imports(name: str, type_checking: bool = False) -> tuple[tuple[str, str | None], ...]:
     """(module imported, name imported from it or None) for every import of a politburo module
-    in module `name`, outside `if TYPE_CHECKING:` blocks."""
+    in module `name`, anywhere in it; those under `if TYPE_CHECKING:` only with `type_checking`."""
     path = MODULES[name]
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    skipped = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _type_checking(block)
-               for stmt in block.body for n in ast.walk(stmt)}
+    skipped = set() if type_checking else {
+        id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and _type_checking(block)
+        for stmt in block.body for n in ast.walk(stmt)}
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     found: list[tuple[str, str | None]] = []
     for node in ast.walk(tree):
@@ -58,7 +62,7 @@ def imports(name: str) -> list[tuple[str, str | None]]:
             for alias in node.names:
                 sub = f"{source}.{alias.name}"
                 found.append((sub, None) if sub in MODULES else (source, alias.name))
-    return found
+    return tuple(found)
 
 
 def graph() -> dict[str, set[str]]:

@@ -39,3 +39,16 @@ def test_no_parameter_is_read_by_position() -> None:
                     and node.value.id in ("w", "w_", "params", "p") and isinstance(node.slice, ast.Constant)):
                 offenders.append(f"{path.stem}: {ast.unparse(node)}")
     assert not offenders, ", ".join(offenders)
+
+
+def test_the_params_record_is_the_parameter_table() -> None:
+    """`Params` is written out for type checkers; it must stay the table of PARAMETERS, field for
+    field and in order (what `python -m politburo.engine.parameters` prints)."""
+    import inspect
+
+    from politburo.engine import parameters
+
+    assert parameters.Params._fields == tuple(parameters.PARAMETERS)
+    source = inspect.getsource(parameters.Params)
+    fields = [line for line in source.splitlines() if line.startswith("    ") and ": float" in line]
+    assert "\n".join(fields) + "\n" == parameters._class_source().split("\n", 1)[1]

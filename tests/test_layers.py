@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import ast
 from functools import cache
-from pathlib import Path
 
 import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-PACKAGE = REPO / "src" / "politburo"
+from test_architecture import MODULES, PACKAGE, cycles
+from test_architecture import imports as package_imports
 
 # The layers, lowest first (docs/architecture.md). Modules are matched by their path in the
 # package; the first pattern that matches wins.
@@ -60,16 +58,6 @@ ENGINE_ORDER = [
 ENGINE_RANK = {name: rank for rank, group in enumerate(ENGINE_ORDER) for name in group}
 
 
-def module_name(path: Path) -> str:
-    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
-    if parts[-1] == "__init__":
-        parts.pop()
-    return ".".join(parts)
-
-
-MODULES = {module_name(p): p for p in sorted(PACKAGE.rglob("*.py"))}
-
-
 def layer(name: str) -> str:
     """The layer of a module (`politburo.engine.step` -> "engine")."""
     path = MODULES[name].relative_to(PACKAGE).as_posix()
@@ -82,28 +70,12 @@ def layer(name: str) -> str:
 
 @cache
 def imports(name: str) -> frozenset[str]:
-    """The modules of the package that module `name` imports, anywhere in it. Reading the
-    package's version (`from politburo import __version__`, `import politburo`) is no import of a
-    layer; any other name taken from the package root (`from politburo import simulate`) is an
-    import of the root, which belongs to the interfaces."""
-    path = MODULES[name]
-    package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name in MODULES and a.name != "politburo"}
-        elif isinstance(node, ast.ImportFrom):
-            base = package[:len(package) - node.level + 1] if node.level else []
-            source = ".".join([*base, *([node.module] if node.module else [])])
-            if source.split(".")[0] != "politburo":
-                continue
-            for alias in node.names:
-                sub = f"{source}.{alias.name}"
-                if sub in MODULES:
-                    found.add(sub)
-                elif source != "politburo" or alias.name != "__version__":
-                    found.add(source)
-    return frozenset(found - {name})
+    """The modules of the package that module `name` imports, anywhere in it (under `if
+    TYPE_CHECKING:` too). Reading the package's version (`from politburo import __version__`,
+    `import politburo`) is no import of a layer; any other name taken from the package root
+    (`from politburo import simulate`) is an import of the root, which belongs to the interfaces."""
+    return frozenset(module for module, imported in package_imports(name, type_checking=True)
+                     if not (module == "politburo" and imported in (None, "__version__"))) - {name}
 
 
 def layer_problems() -> list[str]:
@@ -134,22 +106,6 @@ def engine_problems() -> list[str]:
             elif ENGINE_RANK.get(target.rsplit(".", 1)[1], len(ENGINE_ORDER)) >= ENGINE_RANK[short]:
                 bad.append(f"{name} imports {target}, which is not earlier in the engine's order")
     return bad
-
-
-def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
-    """Groups of modules that import each other, directly or through others (each group sorted)."""
-    def reach(start: str) -> set[str]:
-        seen, todo = set(), [start]
-        while todo:
-            for nxt in edges.get(todo.pop(), set()):
-                if nxt not in seen:
-                    seen.add(nxt)
-                    todo.append(nxt)
-        return seen
-
-    reachable = {v: reach(v) for v in edges}
-    groups = {tuple(sorted({v} | {w for w in reachable[v] if v in reachable.get(w, set())})) for v in edges}
-    return sorted(list(g) for g in groups if len(g) > 1)
 
 
 def test_every_module_has_a_layer_and_the_reader_sees_the_imports() -> None:

@@ -15,13 +15,9 @@ from politburo.engine.powers import POWERS, VISIBLE_WEIGHT
 POWER_LIST = sorted(POWERS)
 POWER_INDEX = {p: i for i, p in enumerate(POWER_LIST)}
 VISIBLE = np.array([VISIBLE_WEIGHT[p] for p in POWER_LIST])
-# Columns of `Spec.powers` / `Facts.powers`, for compiled code (which reads them as constants).
-(ANY_APPOINT, ANY_ARMY, ANY_CHAIR, ANY_CITY, ANY_CONTROL, ANY_GOVERNMENT, ANY_INTERNATIONAL, ANY_MASS,
- ANY_NETWORK, ANY_POLICE, ANY_PRESS, ANY_RECRUIT, ANY_TOP) = (
-    POWER_INDEX["appoint"], POWER_INDEX["army"], POWER_INDEX["chair"], POWER_INDEX["city_machine"],
-    POWER_INDEX["control"], POWER_INDEX["government"], POWER_INDEX["international"],
-    POWER_INDEX["mass_organisation"], POWER_INDEX["network"], POWER_INDEX["police"], POWER_INDEX["press"],
-    POWER_INDEX["recruit"], POWER_INDEX["top_party_office"])
+# Columns of `Facts.powers` that compiled code reads (as constants).
+ANY_APPOINT, ANY_CITY, ANY_PRESS, ANY_RECRUIT, ANY_TOP = (
+    POWER_INDEX[p] for p in ("appoint", "city_machine", "press", "recruit", "top_party_office"))
 
 # Kinds of scheduled meetings, per month.
 PLENUM, CONFERENCE, CONGRESS = 1, 2, 4
