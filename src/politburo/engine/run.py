@@ -33,6 +33,7 @@ class BatchResult:
     coalitions: np.ndarray  # (B, T, L) bitmask of each target's coalition, per month
     committee_share: np.ndarray  # (B, T, L) float32
     members: np.ndarray  # (B, T)
+    positions: np.ndarray  # (B, T, L, A) float32, each leader's position on each axis at the month's end
     series: dict[str, np.ndarray] | None
 
 
@@ -120,6 +121,7 @@ def run_batch(spec: Spec, seed: int, replicates: np.ndarray, series: bool = Fals
     coal = np.zeros((B, T, L), dtype=np.int32)
     share = np.zeros((B, T, L), dtype=np.float32)
     members = np.zeros((B, T), dtype=np.float64)
+    positions = np.zeros((B, T, L, len(spec.axis_names)), dtype=np.float32)
     ser: dict | None = {} if series else None
     while st.month < T:
         t = st.month
@@ -127,5 +129,6 @@ def run_batch(spec: Spec, seed: int, replicates: np.ndarray, series: bool = Fals
         masks = step(spec, st, rng, log, ser, players)
         record_month(t, live, masks, st.bodies.committee, st.leaders.in_committee, st.regions.members, coal, share,
                      members)
+        positions[:, t] = st.leaders.ideology
     out = {k: np.stack(v, axis=1) for k, v in ser.items()} if ser is not None else None
-    return BatchResult(replicates, st, log, coal, share, members, out)
+    return BatchResult(replicates, st, log, coal, share, members, positions, out)
