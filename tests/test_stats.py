@@ -326,7 +326,8 @@ def _ensemble(winner: list[int], victory: list[int], defeated: list[list[int]]) 
                           winner=np.array(winner), victory=np.array(victory),
                           defeated=np.array(defeated), sanctions=np.full((n, sp.L, 7), -1),
                           office_lost=np.full((n, sp.O), -1), coalitions=np.zeros((n, 1, sp.L), dtype=np.int64),
-                          committee_share=np.zeros((n, 1, sp.L)), members=np.zeros((n, 1)), votes={})
+                          committee_share=np.zeros((n, 1, sp.L)), members=np.zeros((n, 1)),
+                          positions=np.zeros((n, 1, sp.L, len(sp.axis_names)), dtype=np.float32), votes={})
 
 
 WINNERS = [0, 0, 1, -1, 0, 2, 0, -1, 1, 0]

@@ -267,6 +267,7 @@ class EnsembleResult:
     coalitions: np.ndarray  # (N, T, L)
     committee_share: np.ndarray  # (N, T, L)
     members: np.ndarray  # (N, T)
+    positions: np.ndarray  # (N, T, L, A) float32: each leader's position on each axis at each month's end
     votes: dict[str, np.ndarray] = field(repr=False)
 
     def win_rates(self) -> dict[str, dict[str, float]]:
@@ -409,10 +410,12 @@ def summarise_runs(runs: Any, spec: Spec, scenario: Scenario, seed: int, top: in
 
 
 # Memory an ensemble keeps per run, besides its votes: the (T, L) coalition and committee-share
-# series, the (T,) membership, fates and offices, with room for the concatenation at the end.
+# series (4 bytes each), the (T, L, A) positions (4 bytes), the (T,) membership, fates and offices,
+# with room for the concatenation at the end.
 def _bytes_per_run(spec: Spec) -> float:
-    T, L, O = spec.months, spec.L, spec.O
-    return 2.0 * (T * L * 8 + T * 8 + L * 8 * (1 + len(SANCTIONS)) + O * 8 + 16) + VOTE_BYTES * VOTES_PER_RUN
+    T, L, O, A = spec.months, spec.L, spec.O, len(spec.axis_names)
+    return (2.0 * (T * L * 8 + T * L * A * 4 + T * 8 + L * 8 * (1 + len(SANCTIONS)) + O * 8 + 16)
+            + VOTE_BYTES * VOTES_PER_RUN)
 
 
 VOTE_BYTES = 8 * 11  # one vote: eleven 8-byte columns
@@ -468,7 +471,8 @@ def ensemble(scenario: Scenario | str = "soviet-1924", runs: int = 1000, seed: i
 
     Raises ScenarioError for a bad seed, run count or batch size, and (before running anything)
     for more runs than `politburo.sizes.MAX_RUNS` or than half the available memory can hold
-    (about 2 × (T·L·8 + T·8) bytes per run plus its votes): use `ensemble_to_parquet` for those.
+    (about 2 × (T·L·8 + T·L·A·4 + T·8) bytes per run plus its votes, for T months, L leaders
+    and A axes): use `ensemble_to_parquet` for those.
     """
     sc = _scenario(scenario)
     spec, runs, seed, batch_size = check_ensemble(sc, runs, seed, batch_size)
@@ -479,7 +483,7 @@ def ensemble(scenario: Scenario | str = "soviet-1924", runs: int = 1000, seed: i
         for k, v in (("winner", rec.winner), ("victory", rec.victory), ("defeated", rec.defeated),
                      ("sanctions", rec.sanctions), ("office_lost", res.state.offices.lost),
                      ("coalitions", res.coalitions), ("committee_share", res.committee_share),
-                     ("members", res.members)):
+                     ("members", res.members), ("positions", res.positions)):
             parts.setdefault(k, []).append(v)
         vote_parts.append(_votes(res, start))
     cat = {k: np.concatenate(v) for k, v in parts.items()}
