@@ -248,18 +248,28 @@ def test_fidelity_table_and_json() -> None:
     res = cli("fidelity", "--runs", "50")
     assert res.exit_code in (0, 1), res.output
     verdicts = re.findall(r"\b(PASS|FAIL)\b", res.stdout)
-    assert len(verdicts) == len(patterns)  # one row per pattern (10 in soviet-1924)
+    assert len(verdicts) == len(patterns)  # one row per entry (23 entries of 17 patterns in soviet-1924)
     assert res.exit_code == (1 if "FAIL" in verdicts else 0)
-    assert "100/100" in res.stderr  # two ensembles: the all-factors-off pattern needs a second one
+    assert "200/200" in res.stderr  # four ensembles: every factor off, appointments off, two leaders swapped
+    for heading in ("The end", "The pace", "Who stood with whom", "Fates", "Causes"):
+        assert heading in res.stdout
+    count = re.search(r"(\d+) of 17 patterns pass", res.stdout)
+    assert count, res.stdout
 
     res = cli("fidelity", "--runs", "50", "--json")
     assert res.exit_code in (0, 1)
     data = json.loads(res.stdout)
-    assert len(data) == len(patterns)
-    for row in data:
-        assert set(row) == {"id", "text", "observed", "band", "passed", "detail"}
-    assert res.exit_code == (0 if all(r["passed"] for r in data) else 1)
-    assert [r["passed"] for r in data] == [v == "PASS" for v in verdicts]
+    assert data["runs"] == 50 and data["total"] == 17 and data["passed"] == int(count.group(1))
+    assert [v["id"] for v in data["patterns"]] == list(range(1, 18))
+    entries = [e for v in data["patterns"] for e in v["entries"]]
+    assert len(entries) == len(patterns)
+    for row in entries:
+        assert set(row) == {"id", "group", "kind", "text", "observed", "shown", "band", "passed", "detail", "values"}
+    for v in data["patterns"]:
+        assert v["passed"] == all(e["passed"] for e in v["entries"])
+    assert data["failed"] == [v["id"] for v in data["patterns"] if not v["passed"]]
+    assert res.exit_code == (0 if not data["failed"] else 1)
+    assert [r["passed"] for r in entries] == [v == "PASS" for v in verdicts]
 
 
 # ------------------------------------------------------------------ scenarios and check

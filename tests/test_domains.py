@@ -169,7 +169,7 @@ def test_the_walk_reaches_every_numeric_field_of_the_schema() -> None:
         ("Region", "members"), ("Region", "loyalty"), ("Region", "sentiment"), ("Document", "damage"),
         *(("Event", f) for f in ("delegates", "committee_size", "size", "members", "months", "mean", "sd")),
         ("MembershipPoint", "members"), ("Parameter", "value"), ("Parameter", "prior"),
-        *(("Pattern", f) for f in ("id", "min", "max", "tolerance")),
+        *(("Pattern", f) for f in ("id", "rank", "min", "max", "above", "tolerance")),
     }
 
 

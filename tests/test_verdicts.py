@@ -535,7 +535,7 @@ def _ens(n: int, **arrays: Any) -> EnsembleResult:
         "winner": np.full(n, -1), "victory": np.full(n, -1), "defeated": np.full((n, sp.L), -1),
         "sanctions": np.full((n, sp.L, 7), -1), "office_lost": np.full((n, sp.O), -1),
         "coalitions": np.zeros((n, T, sp.L), dtype=np.int64), "committee_share": np.zeros((n, T, sp.L)),
-        "members": np.ones((n, T))}
+        "members": np.ones((n, T)), "positions": np.zeros((n, T, sp.L, len(sp.axis_names)), dtype=np.float32)}
     base.update(arrays)
     return EnsembleResult(scenario=sc, spec=sp, seed=0, runs=n, votes={}, **base)
 
@@ -548,7 +548,7 @@ S, T_, Z, K, B = 0, 1, 2, 3, 4  # stalin, trotsky, zinoviev, kamenev, bukharin
 
 
 def _check(p: Pattern, ens: EnsembleResult, observed: float, passed: bool, off: EnsembleResult | None = None) -> None:
-    res = evaluate(p, ens, off)
+    res = evaluate(p, ens, None if off is None else {"every factor off": off})
     assert res.observed == pytest.approx(observed, abs=1e-12)
     assert res.passed is passed
 
@@ -564,7 +564,7 @@ def test_pattern_max_other_win_rate(trotsky: int, passed: bool) -> None:
     w = np.array([S] * 8 + [T_] * trotsky + [Z] * 4 + [-1] * (12 - trotsky))
     res = evaluate(_pattern(kind="max_other_win_rate", leader="stalin", max=0.25), _ens(24, winner=w))
     assert res.observed == pytest.approx(max(trotsky, 4) / 24) and res.passed is passed
-    assert res.detail == "highest: trotsky"
+    assert res.detail == f"highest: Trotsky ({trotsky} of 24 runs)"
 
 
 def test_pattern_elimination_order() -> None:
@@ -648,7 +648,7 @@ def test_pattern_defeat_window() -> None:
     d[:, B] = [sc.month("1928-01"), sc.month("1930-12"), sc.month("1927-12"), sc.month("1929-05"), -1, 0]
     res = evaluate(_pattern(kind="defeat_window", leader="bukharin", start="1928-01", by="1930-12", min=0.6),
                    _ens(6, defeated=d))
-    assert res.observed == pytest.approx(3 / 5) and res.passed and res.detail == "5 runs in which he falls"
+    assert res.observed == pytest.approx(3 / 5) and res.passed and res.detail == "3 of the 5 runs in which he falls"
 
 
 @pytest.mark.parametrize("most, passed", [(4, True), (5, False)])

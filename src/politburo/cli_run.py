@@ -47,7 +47,7 @@ from politburo.terminal import Cell, Col
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it
     from politburo.api import RunResult
-    from politburo.fidelity import PatternResult
+    from politburo.fidelity import FidelityReport
     from politburo.schema import Scenario
 
 __all__ = ["check", "ensemble_cmd", "fidelity_cmd", "run", "scenarios"]
@@ -159,15 +159,21 @@ def _render_ensemble(summary: dict[str, Any]) -> None:
                for row in summary["elimination_orders"]])
 
 
-def _render_fidelity(results: list[PatternResult]) -> None:
+def _render_fidelity(report: FidelityReport) -> None:
+    say(out, f"{report.scenario}, seed {report.seed}: {report.runs:,} runs of each of "
+             f"{len(report.ensembles)} ensemble{'s' if len(report.ensembles) != 1 else ''} "
+             f"({'; '.join(report.ensembles)})")
     columns = (Col("#", "right"), Col("Pattern", wrap=True, ratio=3), Col("Observed", "right"), Col("Band"),
                Col("Result"), Col("Detail", wrap=True, ratio=2))
-    rows: list[list[Cell]] = [
-        [str(r.id), r.text, f"{r.observed:.1%}", r.band, ("PASS", "green") if r.passed else ("FAIL", "bold red"),
-         r.detail] for r in results]
-    out.table("Fidelity patterns", columns, rows, expand=True)
-    passed = sum(r.passed for r in results)
-    say(out, f"{passed} of {len(results)} patterns hold")
+    for group, patterns in report.groups:
+        rows: list[list[Cell]] = [
+            [str(r.id), r.text, r.shown, r.band, ("PASS", "green") if r.passed else ("FAIL", "bold red"), r.detail]
+            for v in patterns for r in v.results]
+        out.print()
+        out.table(group[:1].upper() + group[1:] if group else "Patterns", columns, rows, expand=True)
+    failed = report.failed
+    say(out, f"{report.passed} of {len(report.patterns)} patterns pass"
+             + (f"; failing: {', '.join(map(str, failed))}" if failed else ""))
 
 
 # ------------------------------------------------------------------ commands
@@ -259,9 +265,10 @@ def fidelity_cmd(
     set_: SetOpt = None,
     factor: FactorOpt = None,
 ) -> None:
-    """Check the scenario's calibration patterns against an ensemble (exit 1 if any fails)."""
+    """Check the scenario's calibration patterns, over its ensemble and those of the changed
+    scenarios the patterns about causes compare it with (exit 1 if any fails)."""
     from politburo.api import check_ensemble
-    from politburo.fidelity import fidelity
+    from politburo.fidelity import comparisons, fidelity
 
     with reported():
         seed_value = parse_seed(seed)
@@ -270,14 +277,14 @@ def fidelity_cmd(
         sc = load(scenario, set_, factors_off)
         check_ensemble(sc, n_runs, seed_value, 4000, hint="")
         warm_up(sc)
-        ensembles = 2 if any(p.kind == "all_factors_off" for p in sc.patterns) else 1
+        ensembles = 1 + len(comparisons(sc.patterns))  # the scenario's, and each changed one's
         with progress_bar(ensembles * n_runs, "Fidelity") as advance:
-            results = fidelity(scenario, list(set_ or []), factors_off, n_runs, seed_value, progress=advance)
+            report = fidelity(scenario, list(set_ or []), factors_off, n_runs, seed_value, progress=advance)
     if as_json:
-        print_json([r.to_dict() for r in results])
+        print_json(report.to_dict())
     else:
-        _render_fidelity(results)
-    if not all(r.passed for r in results):
+        _render_fidelity(report)
+    if report.failed:
         raise typer.Exit(1)
 
 

@@ -359,6 +359,60 @@ def _as_given(problem: str, spelt: dict[str, str]) -> str:
     return f"{spelt[loc]}{sep}{rest}" if sep and loc in spelt else problem
 
 
+def _swap_refs(node: Any, a: str, b: str) -> Any:
+    """`node` (any TOML value) with every string equal to leader id `a` or `b`, as a value or a
+    key, made the other; a key path that names one of them (`leaders.a.network`) names the
+    other."""
+    def sub(s: str) -> str:
+        if s in (a, b):
+            return b if s == a else a
+        parts = s.split(".")
+        if len(parts) >= 3 and parts[0] == "leaders" and parts[1] in (a, b):
+            parts[1] = b if parts[1] == a else a
+            return ".".join(parts)
+        return s
+
+    if isinstance(node, dict):
+        return {sub(k) if isinstance(k, str) else k: _swap_refs(v, a, b) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_swap_refs(v, a, b) for v in node]
+    return sub(node) if isinstance(node, str) else node
+
+
+def swap_leaders(raw: dict[str, Any], a: str, b: str,
+                 overrides: dict[str, Any] | list[str] | None = None,
+                 ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scenario data in which leaders `a` and `b` exchange everything but their id and name, with
+    `overrides` changed the same way: (the data, the overrides as a mapping).
+
+    In the list of leaders each keeps his id, name and place, and takes every other field of the
+    other (offices, traits, network, prestige, positions, seats, whereabouts, source; a field one
+    of them leaves out takes its default). Everywhere else (the patrons of offices and regions,
+    home bases, a document's damage and removal entries, the key paths of factors and of
+    overrides, patterns) a reference to one becomes a reference to the other, so that each
+    leader's clients and base follow his data. A model that knows traits and positions, never
+    names, gives each leader's data the same chances after the swap (docs/model.md, section 11).
+
+    Raises ScenarioError unless `a` and `b` are two different leaders of the scenario."""
+    ids = [x.get("id") for x in raw.get("leaders", []) if isinstance(x, dict)]
+    for who in (a, b):
+        if who not in ids:
+            raise ScenarioError("swap", [f"unknown leader {who!r} (known: {', '.join(map(str, ids))})"])
+    if a == b:
+        raise ScenarioError("swap", [f"needs two different leaders, not {a!r} twice"])
+    if isinstance(overrides, list):
+        overrides = parse_overrides(overrides)
+    out = {k: _swap_refs(v, a, b) if k != "leaders" else v for k, v in raw.items()}
+    keep = ("id", "name")
+    leaders = copy.deepcopy(raw["leaders"])
+    ia, ib = ids.index(a), ids.index(b)
+    la, lb = leaders[ia], leaders[ib]
+    leaders[ia] = {k: la[k] for k in keep if k in la} | {k: v for k, v in lb.items() if k not in keep}
+    leaders[ib] = {k: lb[k] for k in keep if k in lb} | {k: v for k, v in la.items() if k not in keep}
+    out["leaders"] = leaders
+    return out, _swap_refs(dict(overrides or {}), a, b)
+
+
 def load_checked(raw: dict[str, Any], overrides: dict[str, Any], factors_off: tuple[str, ...] | list[str]) -> Scenario:
     """`load_raw` for changes `load_raw` has already accepted (an experiment's arms, re-built in a
     worker): applies them and builds the model without repeating the scenario's cross-checks,

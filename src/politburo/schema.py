@@ -29,6 +29,7 @@ from pydantic import (
 
 from politburo.engine.parameters import PARAMETERS
 from politburo.engine.powers import POWERS
+from politburo.engine.state import SANCTIONS
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -301,33 +302,112 @@ class MembershipPoint(Strict):
 
 
 PatternKind = Literal[
+    # who wins (the baseline ensemble)
     "win_rate",
     "max_other_win_rate",
+    "others_win_rate",
+    "ranked_win_rate",
+    "no_winner",
     "elimination_order",
-    "coalition_by",
+    "median_victory",
+    # the pace
     "office_lost_by",
-    "coalition_ever",
-    "membership",
-    "committee_majority_by",
+    "office_lost_median",
+    "office_lost_peak",
     "defeat_window",
+    "committee_majority_by",
+    "membership",
+    # who stood with whom, and where
+    "coalition_by",
+    "coalition_ever",
+    "apart_by",
+    "line_shifts",
+    # fates
+    "sanction_rate",
+    # causes: a second ensemble of a changed scenario, same seed and runs
     "all_factors_off",
+    "factor_off_drop",
+    "factor_off_rivals",
+    "swap",
 ]
+
+# What each kind of pattern needs besides `id`, `kind` and `text` (docs/scenarios.md, section 8).
+PATTERN_FIELDS: dict[str, tuple[str, ...]] = {
+    "win_rate": ("leader",),
+    "max_other_win_rate": ("leader",),
+    "others_win_rate": ("leader",),
+    "ranked_win_rate": ("rank",),
+    "no_winner": (),
+    "elimination_order": ("leader", "order"),
+    "median_victory": ("leader", "start", "by"),
+    "office_lost_by": ("office", "by"),
+    "office_lost_median": ("office", "start", "by"),
+    "office_lost_peak": ("office",),
+    "defeat_window": ("leader",),
+    "committee_majority_by": ("leader", "by"),
+    "membership": ("tolerance",),
+    "coalition_by": ("members", "by"),
+    "coalition_ever": ("members",),
+    "apart_by": ("groups", "by"),
+    "line_shifts": ("members", "axis", "direction", "start", "by"),
+    "sanction_rate": ("leader", "sanction"),
+    "all_factors_off": (),
+    "factor_off_drop": ("leader", "factor"),
+    "factor_off_rivals": ("leader", "factor"),
+    "swap": ("swap",),
+}
+# Kinds whose band is not `min`, `max` or `above`: a month window (`start` to `by`), a tolerance,
+# or (swap) a difference that must be within sampling error of zero.
+BANDLESS_KINDS = ("median_victory", "office_lost_median", "membership", "swap")
 
 
 class Pattern(Strict):
     id: Annotated[int, Whole, Field(ge=0, le=1_000_000)]
     kind: PatternKind
     text: str
+    group: str = Field("", description="the heading the report lists the pattern under")
     leader: str | None = None
     members: list[str] = []
     target: str | None = None
     office: str | None = None
     order: list[list[str]] = []
+    groups: list[list[str]] = Field([], description="apart_by: two groups of leaders")
+    rank: Annotated[int, Whole, Field(ge=1, le=MAX_LEADERS)] | None = None
+    sanction: str | None = None
+    axis: str | None = None
+    direction: Literal["low", "high"] | None = None
+    factor: str | None = None
+    swap: list[str] = Field([], description="swap: the two leaders whose data are exchanged")
     start: str | None = None
     by: str | None = None
     min: float | None = Field(None, ge=0.0, le=1.0)
     max: float | None = Field(None, ge=0.0, le=1.0)
+    above: float | None = Field(None, ge=-1.0, le=1.0, description="the observed value must exceed it")
     tolerance: float | None = Field(None, ge=0.0, le=1.0)
+
+    _v = field_validator("start", "by")(lambda cls, v: v if v is None else _check_date(v))
+
+    @field_validator("sanction")
+    @classmethod
+    def _known_sanction(cls, v: str | None) -> str | None:
+        if v is not None and v not in SANCTIONS:
+            raise ValueError(f"unknown sanction {v!r} (known: {', '.join(SANCTIONS)})")
+        return v
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Pattern:
+        for f in PATTERN_FIELDS[self.kind]:
+            if getattr(self, f) in (None, []):
+                raise ValueError(f"a pattern of kind {self.kind!r} needs {f!r}")
+        if self.kind == "apart_by" and len(self.groups) != 2:
+            raise ValueError(f"a pattern of kind 'apart_by' needs two groups, not {len(self.groups)}")
+        if self.kind == "swap" and (len(self.swap) != 2 or self.swap[0] == self.swap[1]):
+            raise ValueError(f"a pattern of kind 'swap' needs two different leaders, not {self.swap}")
+        if self.kind not in BANDLESS_KINDS and self.min is None and self.max is None and self.above is None:
+            raise ValueError(f"a pattern of kind {self.kind!r} needs a band: 'min', 'max' or 'above'")
+        if self.start is not None and self.by is not None and self.by < self.start:
+            raise ValueError(f"by {self.by} is before start {self.start}")
+        return self
 
 
 class Meta(Strict):
@@ -379,6 +459,12 @@ def _finite(x: Any) -> bool:
 
 def _ids(items: Any) -> list[Any]:
     return [x.get("id") for x in items if isinstance(x, dict)] if isinstance(items, list) else []
+
+
+def _listed(item: dict[str, Any], key: str) -> list[Any]:
+    """A field of raw data that should be a list, or [] if it is not."""
+    v = item.get(key)
+    return v if isinstance(v, list) else []
 
 
 def _label(items: list[Any], i: int) -> str:
@@ -493,14 +579,24 @@ def cross_check(raw: dict[str, Any]) -> list[str]:
                     shown = f"[{prior[0]:g}, {prior[1]:g}]"
                     errors.append(f"parameters.{name}.prior: {shown} goes beyond the parameter's "
                                   f"domain [{lo:g}, {hi:g}]")
-    for i, p in enumerate(lst("patterns")):
+    factors: dict[str, Any] = raw["factors"] if isinstance(raw.get("factors"), dict) else {}
+    items = lst("patterns")
+    for i, p in enumerate(items):
         if not isinstance(p, dict):
             continue
-        names = [p.get("leader"), p.get("target"), *(p.get("members") or []),
-                 *(x for grp in (p.get("order") or []) if isinstance(grp, list) for x in grp)]
+        where = f"patterns[{_label(items, i)}]"  # by its number, as the schema's messages
+        names = [p.get("leader"), p.get("target"), *_listed(p, "members"), *_listed(p, "swap"),
+                 *(x for key in ("order", "groups") for grp in _listed(p, key) if isinstance(grp, list) for x in grp)]
         for who in names:
             if who is not None and who not in leaders:
-                errors.append(f"patterns[{i}]: unknown leader {who!r}")
+                errors.append(f"{where}: unknown leader {who!r}")
         if p.get("office") is not None and p["office"] not in offices:
-            errors.append(f"patterns[{i}].office: unknown office {p['office']!r}")
+            errors.append(f"{where}.office: unknown office {p['office']!r}")
+        if p.get("axis") is not None and p["axis"] not in axes:
+            errors.append(f"{where}.axis: unknown axis {p['axis']!r} (known: {', '.join(map(str, axes))})")
+        if p.get("factor") is not None and p["factor"] not in factors:
+            known = ", ".join(map(str, factors)) or "none"
+            errors.append(f"{where}.factor: unknown factor {p['factor']!r} (known: {known})")
+        for key in ("start", "by"):
+            inside(f"{where}.{key}", p.get(key))
     return errors
