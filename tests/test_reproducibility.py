@@ -100,7 +100,7 @@ def _ensemble(name: str, batch_size: int) -> politburo.EnsembleResult:
 
 def _ensemble_record(ens: politburo.EnsembleResult) -> dict[str, Any]:
     out = {k: getattr(ens, k) for k in ("winner", "victory", "defeated", "sanctions", "office_lost",
-                                        "coalitions", "committee_share", "members")}
+                                        "coalitions", "committee_share", "members", "positions")}
     out.update({f"votes.{k}": v for k, v in ens.votes.items()})
     return out
 
@@ -108,7 +108,7 @@ def _ensemble_record(ens: politburo.EnsembleResult) -> dict[str, Any]:
 @pytest.mark.parametrize("name", SCENARIOS)
 def test_ensemble_does_not_depend_on_batch_size(name: str) -> None:
     """Winner, victory, defeats, sanctions, offices lost, every vote, and the monthly coalitions,
-    committee shares and membership, for batch sizes 1, 7 and N."""
+    committee shares, membership and positions, for batch sizes 1, 7 and N."""
     ref = _ensemble_record(_ensemble(name, N))
     assert ref["winner"].shape == (N,) and ref["votes.run"].size > 0
     bad = {b: _differences(_ensemble_record(_ensemble(name, b)), ref) for b in (1, 7)}

@@ -160,9 +160,9 @@ def _render_ensemble(summary: dict[str, Any]) -> None:
 
 
 def _render_fidelity(report: FidelityReport) -> None:
-    say(out, f"{report.scenario}, seed {report.seed}: {report.runs:,} runs of each of "
-             f"{len(report.ensembles)} ensemble{'s' if len(report.ensembles) != 1 else ''} "
-             f"({'; '.join(report.ensembles)})")
+    n = len(report.ensembles)
+    say(out, f"{report.scenario}, seed {report.seed}: " + (f"{report.runs:,} runs" if n == 1 else
+             f"{n} ensembles of {report.runs:,} runs ({'; '.join(report.ensembles)})"))
     columns = (Col("#", "right"), Col("Pattern", wrap=True, ratio=3), Col("Observed", "right"), Col("Band"),
                Col("Result"), Col("Detail", wrap=True, ratio=2))
     for group, patterns in report.groups:

@@ -237,22 +237,22 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
     if p.kind == "win_rate":
         k = int((w == li[p.leader or ""]).sum())
         obs = k / N
-        detail, values = f"{k} of {N} runs; {_ci(k, N)}", {"count": k, "runs": N}
+        detail, values = f"{k:,} of {N:,} runs; {_ci(k, N)}", {"count": k, "runs": N}
     elif p.kind in ("max_other_win_rate", "all_factors_off"):
         target = other if other is not None else ens
         me = li[p.leader] if p.leader else -1
         counts = [int((target.winner == i).sum()) if i != me else -1 for i in range(len(ids))]
         top = int(np.argmax(counts))
         obs = counts[top] / target.runs
-        detail = f"highest: {names[top]} ({counts[top]} of {target.runs} runs)"
+        detail = f"highest: {names[top]} ({counts[top]:,} of {target.runs:,} runs)"
         if other is not None:
-            detail += f"; no winner in {int((other.winner < 0).sum())} runs"
+            detail += f"; no winner in {int((other.winner < 0).sum()):,} runs"
         values = {"leader": ids[top], "count": counts[top], "runs": target.runs}
     elif p.kind == "others_win_rate":
         me = li[p.leader or ""]
         k = int(((w >= 0) & (w != me)).sum())
         obs = k / N
-        detail = f"{k} of {N} runs; {_ci(k, N)}; {_rates(names, w, N)}"
+        detail = f"{k:,} of {N:,} runs; {_ci(k, N)}; {_rates(names, w, N)}"
         values = {"count": k, "runs": N}
     elif p.kind == "ranked_win_rate":
         rank = p.rank or 1
@@ -263,7 +263,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
     elif p.kind == "no_winner":
         k = int((w < 0).sum())
         obs = k / N
-        detail, values = f"{k} of {N} runs; {_ci(k, N)}", {"count": k, "runs": N}
+        detail, values = f"{k:,} of {N:,} runs; {_ci(k, N)}", {"count": k, "runs": N}
     elif p.kind == "elimination_order":
         i = li[p.leader or ""]
         wins = np.flatnonzero(w == i)
@@ -276,7 +276,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
                 good = good and max(d[j] for j in a) <= min(d[j] for j in b)
             ok += bool(good)
         obs = ok / len(wins) if len(wins) else 0.0
-        detail, values = f"{ok} of {len(wins)} wins", {"count": ok, "wins": len(wins)}
+        detail, values = f"{ok:,} of {len(wins):,} wins", {"count": ok, "wins": len(wins)}
     elif p.kind == "median_victory":
         won = ens.victory[w == li[p.leader or ""]]
         obs, shown, detail = _median_month(ens, won, "wins", "he never wins")
@@ -288,7 +288,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
         m = ens.office_lost[:, o]
         k = int(((m >= 0) & (m <= sc.month(p.by or sc.scenario.end))).sum())
         obs = k / N
-        detail, values = f"{k} of {N} runs", {"count": k, "runs": N}
+        detail, values = f"{k:,} of {N:,} runs", {"count": k, "runs": N}
     elif p.kind == "office_lost_median":
         o = [x.id for x in sc.offices].index(p.office or "")
         lost = ens.office_lost[:, o]
@@ -305,7 +305,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
             at, n_at = np.unique(lost, return_counts=True)
             peak = int(np.argmax(n_at))
             obs = int(n_at[peak]) / len(lost)
-            detail = (f"{ens.spec.date(int(at[peak]))}: {int(n_at[peak])} of the {len(lost)} runs "
+            detail = (f"{ens.spec.date(int(at[peak]))}: {int(n_at[peak]):,} of the {len(lost):,} runs "
                       "in which it is lost")
             values = {"month": ens.spec.date(int(at[peak])), "count": int(n_at[peak]), "lost": len(lost)}
         else:
@@ -327,14 +327,14 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
         k = int((ens.committee_share[wins, t, i] > 0.5).sum())
         n = int(wins.sum())
         obs = k / n if n else 0.0
-        detail, values = f"{k} of {n} wins", {"count": k, "wins": n}
+        detail, values = f"{k:,} of {n:,} wins", {"count": k, "wins": n}
     elif p.kind == "defeat_window":
         d = ens.defeated[:, li[p.leader or ""]]
         fell = d >= 0
         inside = fell & (d >= sc.month(p.start or sc.scenario.start)) & (d <= sc.month(p.by or sc.scenario.end))
         n, k = int(fell.sum()), int(inside.sum())
         obs = k / n if n else 0.0
-        detail, values = f"{k} of the {n} runs in which he falls", {"count": k, "fell": n}
+        detail, values = f"{k:,} of the {n:,} runs in which he falls", {"count": k, "fell": n}
     elif p.kind in ("coalition_by", "coalition_ever"):
         need = sum(1 << li[x] for x in p.members)
         until = sc.month(p.by) + 1 if p.by else ens.coalitions.shape[1]
@@ -345,7 +345,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
             hit = ((c & need) == need).any(axis=(1, 2))
         k = int(hit.sum())
         obs = k / N
-        detail, values = f"{k} of {N} runs", {"count": k, "runs": N}
+        detail, values = f"{k:,} of {N:,} runs", {"count": k, "runs": N}
     elif p.kind == "apart_by":
         until = sc.month(p.by or sc.scenario.end) + 1
         c = ens.coalitions[:, :until, li[p.target]] if p.target else ens.coalitions[:, :until, :]
@@ -361,7 +361,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
         k = N - int(together.sum())
         obs = k / N
         common = max(pairs)
-        detail = f"apart in {k} of {N} runs" + (f"; together most often: {common[1]} ({common[0]} runs)"
+        detail = f"apart in {k:,} of {N:,} runs" + (f"; together most often: {common[1]} ({common[0]:,} runs)"
                                                  if common[0] else "")
         values = {"count": k, "runs": N, "pairs": {name: n for n, name in pairs}}
     elif p.kind == "line_shifts":
@@ -369,7 +369,7 @@ def evaluate(p: Pattern, ens: EnsembleResult, others: Mapping[str, EnsembleResul
     elif p.kind == "sanction_rate":
         k = int((ens.sanctions[:, li[p.leader or ""], SANCTIONS.index(p.sanction or "")] >= 0).sum())
         obs = k / N
-        detail, values = f"{k} of {N} runs; {_ci(k, N)}", {"count": k, "runs": N}
+        detail, values = f"{k:,} of {N:,} runs; {_ci(k, N)}", {"count": k, "runs": N}
     elif p.kind in CHANGE_KINDS:
         assert other is not None
         me = li[p.leader or ""]
@@ -420,7 +420,7 @@ def _median_month(ens: EnsembleResult, months: np.ndarray, what: str,
         return None, "—", none
     med = float(np.median(months))
     q1, q3 = (int(np.percentile(months, q, method="lower")) for q in (25, 75))
-    return med, _month(ens, med), (f"{len(months)} {what}; quartiles {ens.spec.date(q1)} and "
+    return med, _month(ens, med), (f"{len(months):,} {what}; quartiles {ens.spec.date(q1)} and "
                                    f"{ens.spec.date(q3)}")
 
 
@@ -445,9 +445,9 @@ def _line_shifts(p: Pattern, ens: EnsembleResult) -> tuple[float | None, str, di
     n, k = int(shift.sum()), int(toward.sum())
     end = axis.low_label if p.direction == "low" else axis.high_label
     names = ens.spec.leader_names
-    per = ", ".join(f"{names[j]} {int(toward[:, :, c].sum())} of {int(shift[:, :, c].sum())}"
+    per = ", ".join(f"{names[j]} {int(toward[:, :, c].sum()):,} of {int(shift[:, :, c].sum()):,}"
                     for c, j in enumerate(who))
-    detail = (f"{k} of {n} shifts toward {end}, in {int(shift.any(axis=(1, 2)).sum())} runs ({per})" if n
+    detail = (f"{k:,} of {n:,} shifts toward {end}, in {int(shift.any(axis=(1, 2)).sum()):,} runs ({per})" if n
               else f"no shifts on the {axis.name} axis")
     return (k / n if n else None), detail, {"toward": k, "shifts": n}
 
