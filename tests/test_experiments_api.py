@@ -114,14 +114,16 @@ def test_explain(store: Path) -> None:
 
 def test_explain_with_uncertainty_and_a_scenario_given_as_data(store: Path) -> None:
     _, raw = read_scenario("tutorial")
-    res = politburo.explain(raw, uncertainty=2, set={"parameters.insight": 0.5}, store=store, **SMALL)
+    res = politburo.explain(raw, uncertainty=2, draws_from="prior", set={"parameters.insight": 0.5}, store=store,
+                            **SMALL)
     assert res.world == {"parameters.insight": 0.5}
     unc = res.uncertainty
     assert isinstance(unc, lib.UncertaintyResult) and unc.draws == 2 and unc.replicates == 6
+    assert unc.draws_from == lib.DrawSource("prior", "uniform priors")
     assert all(0 <= p.main_reason_in <= 1 for p in unc.players) and unc.sensitivity == ()  # under 10 draws
     assert res.to_dict()["uncertainty"] == unc.to_dict()
     same = cli_json("explain", "-s", "tutorial", "-n", "24", "--workers", "1", "--store", str(store),
-                    "--uncertainty", "2", "--set", "parameters.insight=0.5", "--json")
+                    "--uncertainty", "2", "--prior", "--set", "parameters.insight=0.5", "--json")
     assert same == res.to_dict()
 
 
@@ -195,6 +197,9 @@ BAD: list[tuple[Callable[..., Any], dict[str, Any], str, str]] = [
     (politburo.explain, {"outcome": "lose"}, "--outcome", "unknown outcome"),
     (politburo.explain, {"target": "nobody"}, "--target", "unknown leader"),
     (politburo.explain, {"uncertainty": -2}, "--uncertainty", "positive integer"),
+    (politburo.explain, {"uncertainty": 2}, "--uncertainty", "no plausible worlds to draw from"),
+    (politburo.explain, {"uncertainty": 2, "draws_from": "posterior"}, "--prior", "'worlds' or 'prior'"),
+    (politburo.explain, {"draws_from": "prior"}, "--prior", "only with --uncertainty"),
     (politburo.explain, {"set": ["parameters.nope=1"]}, "--set", "parameters.nope"),
     (politburo.explain, {"set": "parameters.insight=1"}, "--set", "PATH=VALUE strings"),
     (politburo.explain, {"scenario": "no-such-scenario"}, "--scenario", "unknown scenario"),

@@ -86,7 +86,7 @@ def check_png(path: Path | None) -> None:
 
 
 def test_explain_report_and_plot_with_uncertainty(store: Path, tmp_path: Path) -> None:
-    result, page, png = run_json(store, tmp_path, "explain", "-n", "40", "--uncertainty", "2")
+    result, page, png = run_json(store, tmp_path, "explain", "-n", "40", "--uncertainty", "2", "--prior")
     check_html(page, result, (*COMMON, "Parameter uncertainty"))
     assert html.escape(result["uncertainty"]["verdict"]) in page
     for p in result["players"]:

@@ -36,7 +36,7 @@ def _limited(args: list[str], store: Path) -> subprocess.CompletedProcess[str]:
     (["explain", "--scenario", "tutorial", "--level", "factors", "--replicates", "100000000"], "--replicates"),
     (["inevitability", "--scenario", "tutorial", "--replicates", "10", "--futures", "1000000000"],
      "--replicates, --futures"),
-    (["explain", "--scenario", "tutorial", "--uncertainty", "1000000000000", "--replicates", "10"],
+    (["explain", "--scenario", "tutorial", "--uncertainty", "1000000000000", "--prior", "--replicates", "10"],
      "--uncertainty"),
     (["ensemble", "--runs", "1000000000000"], "--runs"),
     (["ensemble", "--runs", "50000000"], "--runs"),  # allowed in number, not in memory

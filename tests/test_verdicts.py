@@ -459,7 +459,7 @@ def test_uncertainty_summary_on_known_draws(tmp_path: Path) -> None:
     r = raw(TUTORIAL)
     draws, R = 12, 34
     exp = an.build_uncertainty(TUTORIAL, r, {}, "groups", R, draws, 3)
-    worlds = an.draw_worlds(r, draws, 3)
+    worlds = an.prior_draws(r, draws, 3)
     x = np.array([w["parameters.bandwagon"] for w in worlds])
     k = np.empty(draws, dtype=int)
     k[np.argsort(x)] = 2 * np.arange(draws) + 1  # 1, 3, ..., 23, increasing with bandwagon

@@ -136,7 +136,10 @@ def explain(
     replicates: ReplicatesOpt = None,
     uncertainty: Annotated[str | None, typer.Option(
         "--uncertainty", metavar="N",
-        help="Also draw the parameters N times from their priors and show the attribution over the draws.")] = None,
+        help="Also draw N of the scenario's plausible worlds (the calibration's accepted parameter sets) and "
+             "show the attribution over the draws.")] = None,
+    prior: Annotated[bool, typer.Option(
+        "--prior", help="With --uncertainty: draw each parameter uniformly from its prior instead.")] = False,
     seed: SeedOpt = "0",
     set_: SetOpt = None,
     store: StoreOpt = DEFAULT_STORE,
@@ -153,7 +156,8 @@ def explain(
         opts = _Common(seed, replicates, store, backend, scheduler, workers, as_json, report, plot)
         draws = parse_positive("--uncertainty", uncertainty, "the number of parameter draws") if uncertainty else 0
         result = lib.explain(scenario, target=target, outcome=outcome, level=level, replicates=opts.replicates,
-                             uncertainty=draws, seed=opts.seed, set=list(set_ or []), **opts.run)
+                             uncertainty=draws, draws_from="prior" if prior else "worlds", seed=opts.seed,
+                             set=list(set_ or []), **opts.run)
         _finish(result, opts)
 
 
@@ -385,8 +389,18 @@ def _render_explain(result: dict[str, Any]) -> None:
         _render_uncertainty(result["uncertainty"])
 
 
+def _draws_from(result: dict[str, Any]) -> str:
+    """Where an uncertainty result's draws came from, in words (a result stored before they could
+    come from plausible worlds drew from the priors)."""
+    src = result.get("draws_from") or {"source": "prior"}
+    if src["source"] == "prior":
+        return "from the priors"
+    return (f"from the plausible worlds of {src['file']} ({src['worlds']:,} accepted draws of the calibration, "
+            f"{src['distinct']:,} distinct among the draws)")
+
+
 def _render_uncertainty(result: dict[str, Any]) -> None:
-    say(out, f"Parameter uncertainty: {result['draws']} draws from the priors, {result['replicates']:,} "
+    say(out, f"Parameter uncertainty: {result['draws']} draws {_draws_from(result)}, {result['replicates']:,} "
              f"replicates each ({result['runs']:,} runs); '{result['text']}' with every factor: median "
              f"{result['all_on']['median']:.0%}, 90% band {result['all_on']['p5']:.0%}–{result['all_on']['p95']:.0%}")
     rows: list[list[Cell]] = []

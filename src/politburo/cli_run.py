@@ -42,7 +42,8 @@ from politburo.cli_options import (
     parse_seed,
 )
 from politburo.experiments.store import os_reason
-from politburo.loader import ScenarioError, builtin_names
+from politburo.experiments.worlds import priors, read_worlds, worlds_file
+from politburo.loader import ScenarioError, builtin_names, scenario_folder
 from politburo.terminal import Cell, Col
 
 if TYPE_CHECKING:  # the engine is imported only by the commands that run it
@@ -321,7 +322,8 @@ def check(
     file: Annotated[str, typer.Argument(metavar="FILE", help="The scenario TOML file to validate.")],
     as_json: JsonOpt = False,
 ) -> None:
-    """Validate a scenario file and list every problem with its key path."""
+    """Validate a scenario file and its plausible worlds (if it names them), and list every problem
+    with its key path."""
     problems: list[str] = []
     sc: Scenario | None = None
     if not Path(file).exists() and file not in builtin_names():
@@ -331,14 +333,21 @@ def check(
             sc = load(file)
         except ScenarioError as exc:
             problems.extend(exc.problems)
+    worlds = None
     if sc is not None:
         for name in sc.factors:  # each factor, switched off, must still give a valid scenario
             try:
                 load(file, factors_off=[name])
             except ScenarioError as exc:
                 problems.extend(f"factors.{name}: switched off: {p}" for p in exc.problems)
+        found = worlds_file(sc.scenario.worlds, scenario_folder(file))
+        if found is not None:  # its plausible worlds, each inside the priors
+            try:
+                worlds = read_worlds(*found, priors(sc)).count
+            except ScenarioError as exc:
+                problems.extend(f"scenario.worlds: {exc.where}: {p}" for p in exc.problems)
     if as_json:
-        print_json({"file": file, "valid": not problems, "problems": problems})
+        print_json({"file": file, "valid": not problems, "problems": problems, "worlds": worlds})
     if problems:
         if not as_json:
             for problem in problems:
@@ -347,5 +356,6 @@ def check(
     assert sc is not None
     if as_json:
         return
+    plausible = f", {worlds:,} plausible world{'s' if worlds != 1 else ''}" if worlds is not None else ""
     say(out, f"{file}: ok ({len(sc.leaders)} leaders, {len(sc.regions)} regions, "
-             f"{len(sc.events)} events, {len(sc.factors)} factors)")
+             f"{len(sc.events)} events, {len(sc.factors)} factors{plausible})")

@@ -6,6 +6,7 @@ import copy
 import sys
 import tomllib
 from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +29,22 @@ def builtin_names() -> list[str]:
     return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".toml"))
 
 
+def _is_file(name_or_path: str) -> bool:
+    """Whether a scenario named on the command line is a file (else a built-in name)."""
+    return name_or_path.endswith(".toml") or Path(name_or_path).exists()
+
+
+def scenario_folder(name_or_path: str) -> Traversable:
+    """The folder a scenario's own files (its plausible worlds) are read from: the folder of its
+    TOML file, or the package's scenarios folder for a built-in name."""
+    if _is_file(name_or_path):
+        return Path(name_or_path).parent
+    return resources.files("politburo") / "scenarios"
+
+
 def _read(name_or_path: str) -> tuple[str, dict[str, Any]]:
     path = Path(name_or_path)
-    if name_or_path.endswith(".toml") or path.exists():
+    if _is_file(name_or_path):
         if not path.is_file():
             raise ScenarioError(name_or_path, ["no such file"])
         text, where = path.read_text(encoding="utf-8"), str(path)

@@ -482,6 +482,7 @@ def _about(result: dict[str, Any], extra: dict[str, Any]) -> str:
     if unc:
         rows.append(("parameter uncertainty", (f"experiment {unc['experiment']}: {unc['draws']} draws × "
                                                f"{unc['replicates']:,} replicates, {unc['runs']:,} runs")))
+        rows.append(("parameter draws from", _draws_from(unc)))
     if "ensemble" in extra:
         rows.append(("winner distribution", f"{extra['ensemble']['runs']:,} runs, seed {extra['ensemble']['seed']}"))
     body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in rows)
@@ -540,13 +541,28 @@ def one_at_a_time_section(att: dict[str, Any]) -> str:
                              _band(p["add_to_all_off"], True)) for p in _players(att)], numeric=(1, 2, 3, 4)))
 
 
+def _draws_from(unc: dict[str, Any]) -> str:
+    """Where an uncertainty result's draws came from (one stored before they could come from
+    plausible worlds drew from the priors)."""
+    src = unc.get("draws_from") or {"source": "prior", "text": "uniform priors"}
+    if src["source"] == "prior":
+        return src["text"]
+    text = f"{src['text']}: {src['file']} (sha256 {src['sha256'][:12]})"
+    if src.get("distance"):
+        text += f"; distance median {src['distance']['median']:.4g}, at most {src['distance']['max']:.4g}"
+    return text
+
+
 def uncertainty_section(unc: dict[str, Any]) -> str:
     rows = []
     for p in unc["players"]:
         sh, s = p["shapley"], p["share"]
         rows.append((p["label"], _pct(sh["median"], True), _band(sh, True, "p5", "p95"), _pct(s["median"]),
                      _band(s, False, "p5", "p95"), _pct(p["main_reason_in"])))
-    parts = [_para(f"{unc['draws']} parameter sets drawn from their priors, {unc['replicates']:,} "
+    src = unc.get("draws_from") or {"source": "prior"}
+    drawn = ("drawn from their priors" if src["source"] == "prior" else
+             f"drawn from the scenario's {src['text']}, weighted, with replacement ({src['distinct']:,} distinct)")
+    parts = [_para(f"{unc['draws']} parameter sets {drawn}, {unc['replicates']:,} "
                           f"replicates each. '{unc['text']}' with every factor on: median "
                           f"{_pct(unc['all_on']['median'])}, 90% band {_band(unc['all_on'], False, 'p5', 'p95')}."),
              _chart_html(fig_bars(uncertainty_bars(unc)), "chart-uncertainty"),

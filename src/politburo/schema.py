@@ -422,6 +422,8 @@ class Meta(Strict):
     bureau_size: Seats = Field(description="bureau full members at the start, the founder included")
     bodies: dict[Literal["congress", "conference", "committee", "bureau", "control"], str]
     source: str = ""
+    worlds: str | None = Field(None, min_length=1,
+                               description="the plausible worlds: a CSV file beside this one (experiments/worlds.py)")
 
     _v = field_validator("start", "end", "decisive_by")(lambda cls, v: _check_date(v))
 

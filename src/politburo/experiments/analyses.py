@@ -20,6 +20,7 @@ from politburo.experiments.stats import (
     shapley,
 )
 from politburo.experiments.store import Store
+from politburo.experiments.worlds import PRIOR, Worlds
 from politburo.loader import ScenarioError
 from politburo.sizes import check_runs
 
@@ -375,7 +376,7 @@ def inevitability_verdict(res: dict[str, Any], outcome: Outcome) -> str:
 # ------------------------------------------------------------------ parameter uncertainty
 
 
-def draw_worlds(raw: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
+def prior_draws(raw: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
     """n parameter sets drawn uniformly from each parameter's prior range."""
     params = raw.get("parameters") or {}
     worlds = []
@@ -391,21 +392,29 @@ def draw_worlds(raw: dict[str, Any], n: int, seed: int) -> list[dict[str, Any]]:
 
 
 def build_uncertainty(where: str, raw: dict[str, Any], world: dict[str, Any], level: str, replicates: int,
-                      draws: int, seed: int) -> Experiment:
+                      draws: int, seed: int, worlds: Worlds | None = None) -> Experiment:
+    """The attribution repeated in `draws` worlds: drawn from the scenario's plausible worlds
+    (`worlds`, read by `politburo.experiments.worlds.read_worlds`), or uniformly from the priors
+    when `worlds` is None. Values fixed by the shared `world` are not drawn."""
     replicates = check_replicates(replicates)
     draws = check_replicates(draws, "--uncertainty")
     ids, members, _ = players(raw, level)
     arms_per_draw = 1 << len(members)
     check_runs("--uncertainty", draws * arms_per_draw * replicates,
                f"{draws:,} draws × {arms_per_draw:,} arms × {replicates:,} replicates")
+    if worlds is None:
+        drawn, source, sources = prior_draws(raw, draws, seed), dict(PRIOR), {}
+    else:
+        rows = worlds.rows(draws, seed)
+        drawn, source, sources = worlds.at(rows), worlds.summary(rows), {"draws_from": worlds.identity()}
     arms: list[Arm] = []
-    for w, params in enumerate(draw_worlds(raw, draws, seed)):
+    for w, params in enumerate(drawn):
         sets = {k: v for k, v in params.items() if k not in world}
         arms += coalition_arms(members, ids, sets, prefix=f"draw {w}: ")
     check_arm(where, raw, world, arms[0])
     check_arm(where, raw, world, arms[-1])
     return Experiment("uncertainty", where, raw, world, arms, seed, replicates,
-                      settings={"level": level, "draws": draws})
+                      settings={"level": level, "draws": draws, "draws_from": source}, sources=sources)
 
 
 def _ranks(a: np.ndarray) -> np.ndarray:
@@ -452,33 +461,35 @@ def summarise_uncertainty(outcome: Outcome) -> Callable[[Experiment, Store], dic
                          "main_reason_in": float((top == i).mean())})
         counted = np.bincount(top[top >= 0], minlength=len(ids))
         lead = int(np.argmax(counted))
-        worlds = draw_worlds(exp.raw, draws, exp.seed)
+        drawn = [dict(exp.arms[d * m].sets) for d in range(draws)]  # each draw's values (the world's not drawn)
         sens: list[dict[str, Any]] = []
-        for key in sorted(worlds[0]):
-            if key in exp.world:
-                continue
-            x = np.array([w[key] for w in worlds])
+        for key in sorted(drawn[0]):
+            x = np.array([w[key] for w in drawn])
             sens.append({"parameter": key.removeprefix("parameters."),
                          "rank_correlation": _spearman(x, phis[:, lead])})
         sens.sort(key=lambda s: -abs(s["rank_correlation"]))
         if draws < MIN_DRAWS_FOR_SENSITIVITY:  # rank correlations over a handful of draws mean nothing
             sens = []
         on = np.array([p[2] for p in per])
+        source = exp.settings.get("draws_from") or PRIOR
         out = {"kind": "uncertainty", "experiment": exp.id, "scenario": exp.raw["scenario"]["name"],
-               "seed": exp.seed, "replicates": exp.replicates, "draws": draws, "runs": exp.runs, "level": level,
+               "seed": exp.seed, "replicates": exp.replicates, "draws": draws, "draws_from": source,
+               "runs": exp.runs, "level": level,
                "world": exp.world, **outcome.to_dict(), "players": rows,
                "all_on": {"median": float(np.median(on)), "p5": float(np.percentile(on, 5)),
                           "p95": float(np.percentile(on, 95))},
                "most_often_main_reason": ids[lead], "sensitivity": sens[:5]}
         lr = rows[lead]
         top_param = sens[0] if sens else None
+        over = (f"Over {draws} parameter draws from their priors" if source["source"] == "prior" else
+                f"Over {draws} draws from the {source['worlds']:,} plausible worlds of the calibration")
         if not counted.any():
             out["most_often_main_reason"] = None
-            out["verdict"] = (f"Over {draws} parameter draws from their priors, the factors together never change "
-                              f"the chance that {outcome.text}: no main reason.")
+            out["verdict"] = (f"{over}, the factors together never change the chance that {outcome.text}: "
+                              "no main reason.")
             return out
         out["verdict"] = (
-            f"Over {draws} parameter draws from their priors, {lr['label']} is the main reason in "
+            f"{over}, {lr['label']} is the main reason in "
             f"{lr['main_reason_in']:.0%} of them (median Shapley value {100 * lr['shapley']['median']:+.1f} points, "
             f"90% band {100 * lr['shapley']['p5']:+.1f} to {100 * lr['shapley']['p95']:+.1f})"
             + (f"; its size depends most on {top_param['parameter']} (rank correlation "

@@ -60,7 +60,15 @@ from politburo.experiments.claims import build_claims, read_claims, summarise_cl
 from politburo.experiments.outcomes import Outcome, default_target, parse_outcome
 from politburo.experiments.plan import Experiment
 from politburo.experiments.store import DEFAULT_STORE, Store, os_errno, os_reason
-from politburo.loader import ScenarioError, load_raw, parse_overrides, read_scenario, validate
+from politburo.experiments.worlds import Worlds, priors, read_worlds, worlds_file
+from politburo.loader import (
+    ScenarioError,
+    load_raw,
+    parse_overrides,
+    read_scenario,
+    scenario_folder,
+    validate,
+)
 
 __all__ = [
     "DEFAULT_REPLICATES",
@@ -72,6 +80,7 @@ __all__ = [
     "Coalition",
     "Counterfactual",
     "CurvePoint",
+    "DrawSource",
     "ExplainResult",
     "GivenOutcome",
     "InevitabilityResult",
@@ -106,6 +115,7 @@ DEFAULT_REPLICATES = {"explain": 2000, "explain_factors": 200, "whatif": 4000, "
 REPORT_ENSEMBLE = 1000
 REPORT_REPLICATES = 1000
 MAX_SEED = 2**63 - 1
+DRAWS_FROM = ("worlds", "prior")  # where `explain(uncertainty=N)` draws its worlds
 
 ScenarioInput: TypeAlias = "str | os.PathLike[str] | Mapping[str, Any]"
 Overrides: TypeAlias = "Mapping[str, Any] | Sequence[str] | None"
@@ -267,11 +277,40 @@ class Sensitivity:
     rank_correlation: float
 
 
+@dataclass(frozen=True)
+class DrawSource:
+    """Where the parameter draws of an `UncertaintyResult` came from: the scenario's plausible
+    worlds (the accepted draws of its calibration, `politburo.experiments.worlds`) or uniform
+    priors."""
+
+    source: str  #: "worlds" or "prior"
+    text: str  #: "plausible worlds (200 accepted draws of the calibration)" or "uniform priors"
+    file: str | None = None  #: the worlds file, as the scenario names it
+    sha256: str | None = None  #: of the file's content (part of the experiment's id)
+    worlds: int | None = None  #: the worlds in the file
+    distinct: int | None = None  #: the distinct worlds among the draws
+    parameters: tuple[str, ...] = ()  #: the parameters the file gives (the calibrated ones)
+    distance_median: float | None = None  #: of the file's worlds' distances (None: no distance column)
+    distance_max: float | None = None
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any] | None) -> DrawSource:
+        if not d:  # a result stored before draws could come from plausible worlds
+            return cls("prior", "uniform priors")
+        dist = d.get("distance") or {}
+        return cls(d["source"], d["text"], d.get("file"), d.get("sha256"),
+                   int(d["worlds"]) if d.get("worlds") is not None else None,
+                   int(d["distinct"]) if d.get("distinct") is not None else None,
+                   tuple(d.get("parameters") or ()), _f(dist.get("median")), _f(dist.get("max")))
+
+
 @dataclass(frozen=True, kw_only=True)
 class UncertaintyResult(_Result):
-    """The attribution repeated over `draws` parameter sets drawn uniformly from their priors."""
+    """The attribution repeated over `draws` parameter sets drawn from the scenario's plausible
+    worlds (weighted, with replacement) or uniformly from the priors (`draws_from`)."""
 
     draws: int
+    draws_from: DrawSource  #: where the draws came from
     level: str  #: "groups" or "factors"
     outcome: str  #: the outcome's spec, e.g. "win" or "win_by:1927-12"
     target: str  #: the target leader's id
@@ -283,7 +322,8 @@ class UncertaintyResult(_Result):
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> UncertaintyResult:
-        return cls(**_common(d), **_outcome(d), draws=int(d["draws"]), level=d["level"],
+        return cls(**_common(d), **_outcome(d), draws=int(d["draws"]),
+                   draws_from=DrawSource.from_dict(d.get("draws_from")), level=d["level"],
                    players=tuple(UncertainPlayer.from_dict(p) for p in d["players"]),
                    all_on=Quantiles.from_dict(d["all_on"]), most_often_main_reason=d.get("most_often_main_reason"),
                    sensitivity=tuple(Sensitivity(s["parameter"], float(s["rank_correlation"]))
@@ -763,10 +803,10 @@ def _target_outcome(outcome: Any, target: Any, raw: dict[str, Any]) -> Outcome:
 
 
 def explain(scenario: ScenarioInput = "soviet-1924", *, target: str | None = None, outcome: str = "win",
-            level: str = "groups", replicates: int | None = None, uncertainty: int = 0, seed: int = 0,
-            set: Overrides = None, store: StoreInput = None, backend: BackendInput = "local",
-            scheduler: str | None = None, workers: int | None = None, progress: Progress = None,
-            watch: Watch = None) -> ExplainResult:
+            level: str = "groups", replicates: int | None = None, uncertainty: int = 0,
+            draws_from: str = "worlds", seed: int = 0, set: Overrides = None, store: StoreInput = None,
+            backend: BackendInput = "local", scheduler: str | None = None, workers: int | None = None,
+            progress: Progress = None, watch: Watch = None) -> ExplainResult:
     """Exact Shapley attribution of an outcome's chance to the scenario's factors.
 
     The players are the factor groups (`level="groups"`: 2**3 = 8 coalitions in soviet-1924) or
@@ -781,8 +821,12 @@ def explain(scenario: ScenarioInput = "soviet-1924", *, target: str | None = Non
         outcome: "win", "win_by:YYYY-MM", "defeated", "defeated_by:YYYY-MM" or "no_winner".
         level: "groups" or "factors".
         replicates: per arm (default 2,000 for groups, 200 for factors).
-        uncertainty: also draw the parameters this many times from their priors and repeat the
-            attribution in each world with a quarter of the replicates (0: not).
+        uncertainty: also draw this many worlds and repeat the attribution in each with a quarter
+            of the replicates (0: not).
+        draws_from: where `uncertainty` draws its worlds: "worlds", the scenario's plausible
+            worlds (the accepted draws of its calibration, named by `worlds` in its [scenario];
+            weighted, with replacement; a scenario without them is refused), or "prior", each
+            parameter uniformly from its prior range (the command's --prior).
         seed: 0 to 2**63-1.
         set: overrides of the world every arm shares: {"parameters.insight": 0.5} or
             ["parameters.insight=0.5"].
@@ -799,8 +843,9 @@ def explain(scenario: ScenarioInput = "soviet-1924", *, target: str | None = Non
 
     Raises:
         ScenarioError: a bad argument (named by its option: --level, --replicates, --target,
-            --outcome, --uncertainty, --set, --store, --backend, --workers...), or a failure
-            midway that says how many tasks are stored.
+            --outcome, --uncertainty, --prior, --set, --store, --backend, --workers...), a
+            scenario without plausible worlds to draw from (--uncertainty), a bad worlds file
+            (named by the file), or a failure midway that says how many tasks are stored.
     """
     level = _text("--level", level, "the level")
     if level not in an.LEVELS:
@@ -810,12 +855,17 @@ def explain(scenario: ScenarioInput = "soviet-1924", *, target: str | None = Non
     draws = 0
     if uncertainty:
         draws = _count("--uncertainty", uncertainty, "the number of parameter draws")
+    if draws_from not in DRAWS_FROM:
+        raise ScenarioError("--prior", [f"draws_from must be 'worlds' or 'prior', not {draws_from!r}"])
+    if draws_from == "prior" and not draws:
+        raise ScenarioError("--prior", ["draws from the priors only with --uncertainty N"])
     where, raw = scenario_data(scenario)
     world = _world(where, raw, set, "--set")
     oc = _target_outcome(outcome, target, raw)
+    worlds = _worlds(scenario, where, raw, world) if draws and draws_from == "worlds" else None
     steps = [_Step(None, an.build_explain(where, raw, world, level, reps, seed), an.summarise_explain(oc), "Explain")]
     if draws:
-        unc = an.build_uncertainty(where, raw, world, level, max(1, reps // 4), draws, seed)
+        unc = an.build_uncertainty(where, raw, world, level, max(1, reps // 4), draws, seed, worlds)
         steps.append(_Step("uncertainty", unc, an.summarise_uncertainty(oc), "Uncertainty"))
     data = _run(steps, store, backend, scheduler, workers, progress, watch)
     return _typed(ExplainResult, data, Inputs(where, raw, world, seed, oc))
@@ -933,6 +983,19 @@ def claims(file: str | os.PathLike[str], *, scenario: ScenarioInput | None = Non
     data = _run([_Step(None, exp, summarise_claims(parsed, outcomes), "Claims")], store, backend, scheduler,
                 workers, progress, watch)
     return _typed(ClaimsResult, data, Inputs(where, raw, world, seed, main))
+
+
+def _worlds(scenario: ScenarioInput, where: str, raw: dict[str, Any], world: dict[str, Any]) -> Worlds:
+    """The scenario's plausible worlds, checked against its priors in the shared world (a `--set`
+    may narrow a prior). Raises ScenarioError for a scenario that names none (--uncertainty) and
+    for a bad file (named by the file)."""
+    folder = scenario_folder(os.fspath(scenario)) if isinstance(scenario, (str, os.PathLike)) else None
+    found = worlds_file(raw["scenario"].get("worlds"), folder)
+    if found is None:
+        problem = (f"scenario {where} has no plausible worlds to draw from (no worlds file in its [scenario]; a "
+                   "calibration makes one): add --prior to draw the parameters uniformly from their priors")
+        raise ScenarioError("--uncertainty", [problem])
+    return read_worlds(*found, priors(load_raw(where, raw, world)))
 
 
 def _path(option: str, value: Any) -> str | os.PathLike[str]:

@@ -84,6 +84,10 @@ class Experiment:
     futures: int = 0  # inevitability: futures branched from each saved state
     every: int = 0  # inevitability: months between saved states
     settings: dict[str, Any] = field(default_factory=dict)  # analysis settings (not in the id)
+    # What the arms were drawn from, in the id: the plausible worlds (their file's content hash).
+    # Empty for every other experiment, draws from the priors included (they depend on the
+    # scenario's priors and the seed alone, and their values are in the arms).
+    sources: dict[str, Any] = field(default_factory=dict)
     _id: str | None = field(default=None, repr=False, compare=False)
     _tasks: list[Task] | None = field(default=None, repr=False, compare=False)
 
@@ -100,9 +104,9 @@ class Experiment:
         return text
 
     def identity(self) -> dict[str, Any]:
-        return {
+        ident: dict[str, Any] = {
             "kind": self.kind,
-            "scenario": digest(self.raw, 32),
+            "scenario": digest(_runs_data(self.raw), 32),
             "world": sorted([k, v] for k, v in self.world.items()),
             "arms": [a.key() for a in self.arms],
             "seed": self.seed,
@@ -111,6 +115,9 @@ class Experiment:
             "every": self.every,
             "engine": engine_version(),
         }
+        if self.sources:
+            ident["sources"] = self.sources
+        return ident
 
     @property
     def id(self) -> str:
@@ -170,6 +177,16 @@ class Experiment:
                                 months, self.futures, self.every, engine_version()))
         self._tasks = out
         return out
+
+
+def _runs_data(raw: dict[str, Any]) -> dict[str, Any]:
+    """The scenario data its runs depend on: without the name of its worlds file (`scenario.worlds`),
+    which only says where draws may come from (an experiment that draws from them has their
+    content hash in its `sources`)."""
+    meta = raw.get("scenario")
+    if not isinstance(meta, dict) or "worlds" not in meta:
+        return raw
+    return {**raw, "scenario": {k: v for k, v in meta.items() if k != "worlds"}}
 
 
 def scenario_months(raw: dict[str, Any]) -> int:
