@@ -41,7 +41,7 @@ PATHS = [
 # The engine's modules in the order they may import each other: a module imports only modules
 # of earlier groups. The mechanisms that nothing else in the engine imports share one group.
 ENGINE_ORDER = [
-    {"parameters", "powers", "jit"},
+    {"parameters", "powers", "sanctions", "jit"},
     {"spec", "rng", "log"},
     {"state"},
     {"common"},

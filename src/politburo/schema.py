@@ -29,7 +29,7 @@ from pydantic import (
 
 from politburo.engine.parameters import PARAMETERS
 from politburo.engine.powers import POWERS
-from politburo.engine.state import SANCTIONS
+from politburo.engine.sanctions import SANCTIONS
 
 DATE_RE = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -16,8 +16,16 @@ from typing import NamedTuple
 import numpy as np
 
 # Sanction ladder rungs; also the columns of `Records.sanctions` (month each happened, -1 never).
-LOST_OFFICE, LEFT_BUREAU, LEFT_COMMITTEE, EXPELLED, EXILED, RECANTED, READMITTED = range(7)
-SANCTIONS = ("lost_office", "left_bureau", "left_committee", "expelled", "exiled", "recanted", "readmitted")
+from politburo.engine.sanctions import (  # noqa: F401  (re-exported: the state's own codes)
+    EXILED,
+    EXPELLED,
+    LEFT_BUREAU,
+    LEFT_COMMITTEE,
+    LOST_OFFICE,
+    READMITTED,
+    RECANTED,
+    SANCTIONS,
+)
 
 
 class Leaders(NamedTuple):
