@@ -23,6 +23,10 @@ Acceptance: pyabc's median-quantile epsilon schedule; the last population (`--po
 particles, at least 200 by default) is the set of plausible worlds, written as CSV (parameter
 columns, `weight`, `distance`) beside the scenario.
 
+The worlds file is named in the scenario's `[scenario] worlds` when it is written beside it.
+`--report-worlds N` checks N worlds drawn from it over `--check-runs` runs and reports the share
+of the plausible worlds in which each pattern passes.
+
 Choosing the defaults (`--choose`): the `--candidates` particles of the last population with the
 smallest distance are re-checked over `--check-runs` runs at `--check-seeds` seeds; the one with
 the most patterns passing at every seed (then the smallest mean distance) becomes the scenario's
@@ -32,6 +36,7 @@ Usage:
     python calibration/calibrate.py [--scenario soviet-1924 | FILE.toml] [--db calibration/NAME.abc.sqlite]
         [--population 200] [--generations 12] [--minutes 110] [--runs 400] [--seed 1] [--workers 2]
         [--worlds FILE.csv] [--choose] [--candidates 8] [--check-runs 4000] [--check-seeds 5]
+        [--report-worlds 50]
 
 Seeded (pyabc's MappingSampler hands every evaluation its own seed, drawn from `--seed`, and the
 ensemble seed is drawn from it) and resumable (the pyabc database is SQLite: rerun the same
@@ -179,6 +184,39 @@ def choose_defaults(history: Any, names: list[str], source: str, candidates: int
     return best["parameters"], table
 
 
+def worlds_report(path: Path, names: list[str], source: str, n: int, runs: int, seed: int) -> dict[int, float]:
+    """The share of `n` worlds drawn from the CSV (by weight, seeded) in which each pattern
+    passes over `runs` runs: what the plausible worlds agree on."""
+    from politburo.fidelity import fidelity
+
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    w = np.array([float(r["weight"]) for r in rows])
+    pick = np.random.default_rng(seed).choice(len(rows), size=n, replace=True, p=w / w.sum())
+    passed: dict[int, int] = {}
+    for k in pick:
+        sets = [f"parameters.{m}={float(rows[k][m])!r}" for m in names]
+        for v in fidelity(source, sets, runs=runs, seed=seed).patterns:
+            passed[v.id] = passed.get(v.id, 0) + int(v.passed)
+    return {i: c / n for i, c in sorted(passed.items())}
+
+
+def name_worlds(toml_path: Path, file_name: str) -> None:
+    """Name the worlds file in the scenario's [scenario] table, keeping comments and layout."""
+    import tomlkit
+
+    doc = tomlkit.parse(toml_path.read_text(encoding="utf-8"))
+    doc["scenario"]["worlds"] = file_name
+    _write_toml(toml_path, tomlkit.dumps(doc))
+
+
+def _write_toml(toml_path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(dir=toml_path.parent, suffix=".toml.tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, toml_path)
+
+
 def write_defaults(toml_path: Path, params: dict[str, float]) -> None:
     """Set each parameter's `value` in the scenario file, keeping its comments and layout."""
     import tomlkit
@@ -186,10 +224,7 @@ def write_defaults(toml_path: Path, params: dict[str, float]) -> None:
     doc = tomlkit.parse(toml_path.read_text(encoding="utf-8"))
     for name, value in params.items():
         doc["parameters"][name]["value"] = float(f"{value:.4g}")
-    fd, tmp = tempfile.mkstemp(dir=toml_path.parent, suffix=".toml.tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(tomlkit.dumps(doc))
-    os.replace(tmp, toml_path)
+    _write_toml(toml_path, tomlkit.dumps(doc))
 
 
 # ------------------------------------------------------------------ command line
@@ -226,6 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--candidates", type=_positive(int, "--candidates"), default=8)
     ap.add_argument("--check-runs", type=_positive(int, "--check-runs"), default=4000)
     ap.add_argument("--check-seeds", type=_positive(int, "--check-seeds"), default=5)
+    ap.add_argument("--report-worlds", type=_positive(int, "--report-worlds"), default=None,
+                    help="also check this many worlds drawn from the CSV and report each pattern's share")
     args = ap.parse_args(argv)
     try:
         return _run(args)
@@ -235,10 +272,6 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    try:
-        import pyabc
-    except ImportError:
-        raise CalibrationError("needs pyabc: pip install -e '.[calibration]'") from None
     from politburo.loader import ScenarioError, load_scenario, read_scenario
 
     try:
@@ -247,6 +280,10 @@ def _run(args: argparse.Namespace) -> int:
     except ScenarioError as exc:
         raise CalibrationError(str(exc)) from None
     toml_path = Path(where)
+    if not toml_path.is_file():  # a built-in scenario, named: its file in the package
+        from importlib import resources
+
+        toml_path = Path(str(resources.files("politburo") / "scenarios" / f"{where}.toml"))
     priors = calibrated_parameters(raw, where)
     names = sorted(priors)
     ids = sorted({p.id for p in scenario.patterns if p.kind not in SKIP_KINDS})
@@ -261,6 +298,10 @@ def _run(args: argparse.Namespace) -> int:
             pass
     except OSError as exc:
         raise CalibrationError(f"--db: {db}: cannot write ({exc.strerror})") from None
+    try:
+        import pyabc
+    except ImportError:
+        raise CalibrationError("needs pyabc and tomlkit: pip install -e '.[calibration]'") from None
 
     np.random.seed(args.seed)
     _init(args.scenario, args.runs, ids)
@@ -292,6 +333,13 @@ def _run(args: argparse.Namespace) -> int:
            + ", ".join(f"{e:.3g}" for e in eps["epsilon"].tolist()))
     n = write_worlds(history, names, worlds)
     _stamp(f"wrote {n} plausible worlds to {worlds}")
+    if worlds.parent.resolve() == toml_path.parent.resolve() and raw.get("scenario", {}).get("worlds") != worlds.name:
+        name_worlds(toml_path, worlds.name)
+        _stamp(f"{toml_path} now names them ([scenario] worlds = \"{worlds.name}\")")
+    if args.report_worlds:
+        shares = worlds_report(worlds, names, args.scenario, args.report_worlds, args.check_runs, args.seed)
+        _stamp("share of the plausible worlds in which each pattern passes: "
+               + ", ".join(f"{k}: {v:.0%}" for k, v in shares.items()))
     if args.choose:
         best, _ = choose_defaults(history, names, args.scenario, args.candidates, args.check_runs, args.check_seeds)
         write_defaults(toml_path, best)
