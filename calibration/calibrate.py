@@ -38,10 +38,14 @@ Usage:
         [--worlds FILE.csv] [--choose] [--candidates 8] [--check-runs 4000] [--check-seeds 5]
         [--report-worlds 50]
 
-Seeded (pyabc's MappingSampler hands every evaluation its own seed, drawn from `--seed`, and the
-ensemble seed is drawn from it) and resumable (the pyabc database is SQLite: rerun the same
-command to continue from the last completed population; a killed run loses at most the
-population in progress). Needs the `calibration` extra: pip install -e '.[calibration]'.
+Resumable (the pyabc database is SQLite: rerun the same command to continue from the last
+completed population; a killed run loses at most the population in progress). NOT yet
+reproducible: pyabc's MappingSampler reseeds numpy from the operating system in every task, so
+`--seed` fixes only the first population's order, not the particles; and each task samples
+until it has one accepted particle, so a generation waits for its slowest task (an exploratory
+run's second generation had not finished after 50 minutes). Both are to be replaced before the
+calibration proper: a single-core sampler seeded from `--seed`, with the ensembles of one
+evaluation run in parallel. Needs the `calibration` extra: pip install -e '.[calibration]'.
 Exit codes: 0 done; 2 bad input (one line naming the option, file or key).
 """
 
