@@ -237,9 +237,9 @@ def _positive(kind: type, name: str):  # type: ignore[no-untyped-def]
         try:
             v = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{name}: {text!r} is not a number") from None
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
         if not (v > 0 and math.isfinite(v)):
-            raise argparse.ArgumentTypeError(f"{name}: must be positive, not {text}")
+            raise argparse.ArgumentTypeError(f"must be positive, not {text}")
         return v
     return parse
 

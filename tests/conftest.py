@@ -16,8 +16,9 @@ from hypothesis import strategies as hst
 from politburo import load_scenario
 from politburo.compile import compile_scenario
 from politburo.engine.parameters import Params
+from politburo.engine.sanctions import SANCTIONS
 from politburo.engine.spec import ANY_TOP, POWER_LIST, Facts, Spec
-from politburo.engine.state import RECORDS, SANCTIONS, Leaders, Offices, Regions, State
+from politburo.engine.state import RECORDS, Leaders, Offices, Regions, State
 from politburo.schema import Scenario
 
 SCENARIOS = ("soviet-1924", "tutorial")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import politburo
-from politburo.engine.state import SANCTIONS
+from politburo.engine.sanctions import SANCTIONS
 
 
 @pytest.fixture(scope="module")

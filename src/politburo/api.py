@@ -27,8 +27,8 @@ from politburo.engine.players import (
     Vote,
 )
 from politburo.engine.run import BatchResult, run_batch
+from politburo.engine.sanctions import SANCTIONS
 from politburo.engine.spec import Spec
-from politburo.engine.state import SANCTIONS
 from politburo.loader import ScenarioError, load_scenario
 from politburo.schema import Scenario
 from politburo.sizes import check_disk, check_memory, check_runs

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from politburo.api import EnsembleResult, elimination_order, ensemble, wilson
-from politburo.engine.state import SANCTIONS
+from politburo.engine.sanctions import SANCTIONS
 from politburo.schema import Pattern, Scenario
 
 BASELINE = "the defaults"

@@ -30,8 +30,7 @@ from politburo.engine.ladder import (
 from politburo.engine.log import Log
 from politburo.engine.rng import Streams
 from politburo.engine.run import initial_state
-from politburo.engine.spec import CONGRESS, PLENUM
-from politburo.engine.state import (
+from politburo.engine.sanctions import (
     EXILED,
     EXPELLED,
     LEFT_BUREAU,
@@ -40,6 +39,7 @@ from politburo.engine.state import (
     READMITTED,
     RECANTED,
 )
+from politburo.engine.spec import CONGRESS, PLENUM
 
 SUPER = 2 / 3
 

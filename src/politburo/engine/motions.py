@@ -22,8 +22,7 @@ from politburo.engine.ladder import (
 )
 from politburo.engine.log import Log
 from politburo.engine.rng import Streams, draw_uniform
-from politburo.engine.spec import ANY_TOP, CONFERENCE, CONGRESS, PLENUM, Spec
-from politburo.engine.state import (
+from politburo.engine.sanctions import (
     EXILED,
     EXPELLED,
     LEFT_BUREAU,
@@ -31,8 +30,9 @@ from politburo.engine.state import (
     LOST_OFFICE,
     READMITTED,
     RECANTED,
-    State,
 )
+from politburo.engine.spec import ANY_TOP, CONFERENCE, CONGRESS, PLENUM, Spec
+from politburo.engine.state import State
 
 
 def apply(spec: Spec, st: State, mask: np.ndarray, motion: np.ndarray, proposer: np.ndarray,

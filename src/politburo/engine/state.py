@@ -15,17 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-# Sanction ladder rungs; also the columns of `Records.sanctions` (month each happened, -1 never).
-from politburo.engine.sanctions import (  # noqa: F401  (re-exported: the state's own codes)
-    EXILED,
-    EXPELLED,
-    LEFT_BUREAU,
-    LEFT_COMMITTEE,
-    LOST_OFFICE,
-    READMITTED,
-    RECANTED,
-    SANCTIONS,
-)
+# The sanction codes (the columns of `Records.sanctions`) are in engine.sanctions.
 
 
 class Leaders(NamedTuple):
@@ -96,7 +86,7 @@ class Documents(NamedTuple):
 class Records(NamedTuple):
     """What happened, for the outcome and the reports."""
 
-    sanctions: np.ndarray  # (B, L, 7) int, first month of each rung (SANCTIONS), -1 never
+    sanctions: np.ndarray  # (B, L, 7) int, first month of each rung (sanctions.SANCTIONS), -1 never
     defeated: np.ndarray  # (B, L) int, month of defeat, -1
     winner: np.ndarray  # (B,) int, -1 none
     victory: np.ndarray  # (B,) int, month of victory, -1
